@@ -1,0 +1,22 @@
+import type { Hocuspocus } from "@hocuspocus/server";
+import type { LoginLimiter } from "./auth/login-limiter.ts";
+import type { ClusterBus } from "./cluster/bus.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/database.ts";
+import type { Logger } from "./logger.ts";
+import type { DocumentStore } from "./sync/document-store.ts";
+import type { RoomDocuments } from "./sync/room-documents.ts";
+import type { UpdateLogWriter } from "./sync/update-log-writer.ts";
+
+/** Everything a route needs, built once at start. */
+export interface AppContext {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  loginLimiter: LoginLimiter;
+  bus: ClusterBus;
+  hocuspocus: Hocuspocus;
+  rooms: RoomDocuments;
+  store: DocumentStore;
+  log: UpdateLogWriter;
+}

@@ -1,0 +1,117 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import Fastify, { type FastifyBaseLogger } from "fastify";
+import type { AppContext } from "./app-context.ts";
+import { LoginLimiter } from "./auth/login-limiter.ts";
+import { authRoutes } from "./auth/routes.ts";
+import { type ClusterBus, localBus, postgresBus } from "./cluster/bus.ts";
+import type { Config } from "./config.ts";
+import { migrateUp } from "./db/migrate.ts";
+import { openDatabase } from "./db/open.ts";
+import { installErrorHandler } from "./http/error-handler.ts";
+import type { Logger } from "./logger.ts";
+import { messageRoutes } from "./messages/routes.ts";
+import { roomRoutes } from "./rooms/routes.ts";
+import { DocumentStore } from "./sync/document-store.ts";
+import { RoomDocuments } from "./sync/room-documents.ts";
+import { createSyncServer } from "./sync/sync-server.ts";
+import { UpdateLogWriter } from "./sync/update-log-writer.ts";
+import { attachWebSocket, SYNC_PATH } from "./sync/websocket.ts";
+import { userRoutes } from "./users/routes.ts";
+
+const clientDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/client");
+
+// JSON bodies above this are refused with 413 before they are parsed.
+const MAX_BODY_BYTES = 256 * 1024;
+
+/** A running server: its address and how to stop it cleanly. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  context: AppContext;
+  stop(): Promise<void>;
+}
+
+/**
+ * Open the database, migrate it, and serve REST, the Hocuspocus WebSocket and the web app on one
+ * port. Everything the process holds is released by `stop`.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const db = await openDatabase(config);
+  try {
+    const applied = await migrateUp(db, (m) => logger.debug({ migration: m }, "migration"));
+    logger.info({ backend: db.kind, applied }, "database ready");
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const bus: ClusterBus =
+    db.kind === "postgres" && config.DATABASE_URL
+      ? await postgresBus(config.DATABASE_URL, (err) => logger.error({ err }, "cluster bus error"))
+      : localBus();
+  const store = new DocumentStore(db);
+  const log = new UpdateLogWriter(db);
+  const { hocuspocus, writer } = createSyncServer({
+    db,
+    store,
+    log,
+    bus,
+    logger,
+    compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
+  });
+  const context: AppContext = {
+    config,
+    db,
+    logger,
+    bus,
+    store,
+    log,
+    hocuspocus,
+    loginLimiter: new LoginLimiter(db, config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS),
+    rooms: new RoomDocuments(hocuspocus, writer),
+  };
+
+  const app = Fastify({
+    loggerInstance: logger.child({ part: "http" }) as FastifyBaseLogger,
+    bodyLimit: MAX_BODY_BYTES,
+    disableRequestLogging: true,
+  });
+  installErrorHandler(app, logger);
+  app.get("/api/v1/health", async () => ({ ok: true, backend: db.kind }));
+  authRoutes(app, context);
+  userRoutes(app, context);
+  roomRoutes(app, context);
+  messageRoutes(app, context);
+  if (fs.existsSync(clientDist)) {
+    await app.register(fastifyStatic, { root: clientDist, wildcard: false });
+    // The app routes in the browser: unknown non-API paths get the shell.
+    app.get("/*", (_request, reply) => reply.sendFile("index.html"));
+  }
+  const wss = attachWebSocket(app.server, hocuspocus);
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  const url = `http://localhost:${port}`;
+  logger.info({ url, websocket: `ws://localhost:${port}${SYNC_PATH}`, backend: db.kind }, `listening on ${url}`);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    context,
+    stop() {
+      stopping ??= (async () => {
+        for (const client of wss.clients) client.terminate();
+        await app.close();
+        await log.drain();
+        hocuspocus.closeConnections();
+        await bus.close();
+        await db.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { FastifyInstance } from "fastify";
+import { loginRequestSchema, type SessionResponse, signupRequestSchema } from "../../shared/api/auth.ts";
+import { newId } from "../../shared/ids.ts";
+import type { AppContext } from "../app-context.ts";
+import { HttpError } from "../http/http-error.ts";
+import { parse } from "../http/parse.ts";
+import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords.ts";
+import { bearerToken } from "./require-user.ts";
+import { createSession, revokeSession } from "./sessions.ts";
+import { toUser, USER_COLUMNS } from "./user-rows.ts";
+
+/** /api/v1/auth: signup, login, logout. */
+export function authRoutes(app: FastifyInstance, { db, loginLimiter }: AppContext): void {
+  app.post("/api/v1/auth/signup", async (request, reply): Promise<SessionResponse> => {
+    const body = parse(signupRequestSchema, request.body);
+    const passwordHash = await hashPassword(body.password);
+    const { rows } = await db.query<{
+      id: string;
+      username: string;
+      display_name: string | null;
+      avatar_url: string | null;
+    }>(
+      `INSERT INTO users (id, username, display_name, password_hash) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING ${USER_COLUMNS}`,
+      [newId(), body.username, body.display_name ?? null, passwordHash],
+    );
+    const user = rows[0];
+    if (!user) throw new HttpError("username_taken", `The username "${body.username}" is taken.`);
+    reply.code(201);
+    return { token: await createSession(db, user.id), user: toUser(user) };
+  });
+
+  app.post("/api/v1/auth/login", async (request): Promise<SessionResponse> => {
+    const body = parse(loginRequestSchema, request.body);
+    const wait = await loginLimiter.retryAfterSeconds(body.username, request.ip);
+    if (wait > 0) {
+      throw new HttpError("rate_limited", `Too many failed logins. Try again in ${wait} s.`, {
+        "retry-after": String(wait),
+      });
+    }
+    const { rows } = await db.query<{
+      id: string;
+      username: string;
+      display_name: string | null;
+      avatar_url: string | null;
+      password_hash: string;
+    }>(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE lower(username) = lower($1)`, [body.username]);
+    const user = rows[0];
+    const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), body.password);
+    if (!user || !ok) {
+      await loginLimiter.recordFailure(body.username, request.ip);
+      throw new HttpError("invalid_credentials", "Wrong username or password.");
+    }
+    await loginLimiter.recordSuccess(body.username);
+    return { token: await createSession(db, user.id), user: toUser(user) };
+  });
+
+  app.post("/api/v1/auth/logout", async (request, reply) => {
+    const token = bearerToken(request);
+    if (!token) throw new HttpError("unauthenticated", "Log out needs the session token to revoke.");
+    await revokeSession(db, token);
+    reply.code(204);
+  });
+}

@@ -1,0 +1,33 @@
+import path from "node:path";
+import { z } from "zod";
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().default("0.0.0.0"),
+  DATABASE_URL: z.string().min(1).optional(),
+  DATA_DIR: z.string().default("./data"),
+  REDIS_URL: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Failed logins allowed per username and per address in LOGIN_WINDOW_SECONDS before 429. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  LOGIN_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60),
+  /** Update-log entries of one document after which it is compacted into a new snapshot. */
+  COMPACT_AFTER_UPDATES: z.coerce.number().int().positive().default(500),
+});
+
+/** The server's settings, read from the environment once at start. */
+export type Config = z.infer<typeof envSchema> & { dataDir: string };
+
+/** Parse the environment; an invalid value stops the start with a message naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+}

@@ -1,0 +1,9 @@
+DROP TABLE document_snapshots;
+DROP TABLE document_updates;
+DROP TABLE chat_message_index;
+DROP TABLE chat_participants;
+DROP TABLE chat_rooms;
+DROP TABLE user_blocks;
+DROP TABLE rate_limits;
+DROP TABLE sessions;
+DROP TABLE users;

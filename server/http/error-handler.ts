@@ -1,0 +1,38 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import type { ErrorCode } from "../../shared/errors.ts";
+import type { Logger } from "../logger.ts";
+import { HttpError } from "./http-error.ts";
+
+// Fastify's own refusals of a request, mapped to our codes.
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: "invalid_json",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "invalid_json",
+  FST_ERR_CTP_BODY_TOO_LARGE: "payload_too_large",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "invalid_request",
+};
+
+/**
+ * Every error leaves as `{ error: { code, message } }`: ours with their status, Fastify's parse
+ * refusals as 4xx, and anything else as a logged 500 (a bug).
+ */
+export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.code(error.status).headers(error.headers).send(error.toBody());
+    }
+    const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (mapped || (error.statusCode && error.statusCode < 500)) {
+      const http = new HttpError(mapped ?? "invalid_request", error.message);
+      return reply.code(error.statusCode && error.statusCode < 500 ? error.statusCode : http.status).send(http.toBody());
+    }
+    logger.error({ err: error, url: request.url, method: request.method }, "request failed");
+    return reply.code(500).send(new HttpError("internal", "Something went wrong on the server.").toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith("/api/")) {
+      return reply.code(404).send(new HttpError("not_found", `No route ${request.method} ${request.url.split("?")[0]}.`).toBody());
+    }
+    return reply.callNotFound();
+  });
+}

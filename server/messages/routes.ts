@@ -1,0 +1,186 @@
+import type { FastifyInstance } from "fastify";
+import { pageQuerySchema, uuidParam } from "../../shared/api/common.ts";
+import { messageCreateSchema, messageEditSchema, reactionCreateSchema } from "../../shared/api/messages.ts";
+import { newId } from "../../shared/ids.ts";
+import {
+  addReaction,
+  deleteMessage,
+  editMessage,
+  getMessage,
+  listMessages,
+  markRead,
+  removeReaction,
+  sendMessage,
+} from "../../shared/room-doc/index.ts";
+import type { AppContext } from "../app-context.ts";
+import { requireUser } from "../auth/require-user.ts";
+import type { SessionUser } from "../auth/sessions.ts";
+import { HttpError } from "../http/http-error.ts";
+import { parse } from "../http/parse.ts";
+import { isBlockedBetween } from "../rooms/blocking.ts";
+import { toMessageResponses, withReceipts } from "./message-response.ts";
+import { asHttpError } from "./room-doc-errors.ts";
+
+interface Membership {
+  roomId: string;
+  role: "admin" | "member";
+  type: "direct" | "group";
+  otherIds: string[];
+}
+
+/** /api/v1/chat/messages: the same room documents WebSocket clients edit, for clients without Yjs. */
+export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { db, rooms } = ctx;
+
+  async function membership(me: SessionUser, roomId: string): Promise<Membership> {
+    const { rows } = await db.query<{
+      role: "admin" | "member";
+      type: "direct" | "group";
+      other_ids: string[];
+    }>(
+      `SELECT p.role, r.type,
+              ARRAY(SELECT o.user_id::text FROM chat_participants o WHERE o.room_id = r.id AND o.user_id <> $2 AND o.left_at IS NULL) AS other_ids
+         FROM chat_rooms r JOIN chat_participants p ON p.room_id = r.id AND p.user_id = $2 AND p.left_at IS NULL
+        WHERE r.id = $1`,
+      [roomId, me.id],
+    );
+    const row = rows[0];
+    if (!row) throw new HttpError("not_a_member", "You are not a member of this room.");
+    return { roomId, role: row.role, type: row.type, otherIds: row.other_ids };
+  }
+
+  /** The room of a message, from the message-id index, and my membership in it. */
+  async function membershipForMessage(me: SessionUser, messageId: string): Promise<Membership> {
+    const { rows } = await db.query<{ room_id: string }>("SELECT room_id FROM chat_message_index WHERE message_id = $1", [messageId]);
+    const row = rows[0];
+    if (!row) throw new HttpError("message_not_found", "No such message.");
+    return membership(me, row.room_id);
+  }
+
+  async function assertMayWrite(me: SessionUser, m: Membership): Promise<void> {
+    const other = m.otherIds[0];
+    if (m.type === "direct" && other && (await isBlockedBetween(db, me.id, other))) {
+      throw new HttpError("blocked", "This conversation is read-only.");
+    }
+  }
+
+  const author = (me: SessionUser) => ({
+    origin: "rest" as const,
+    userId: me.id,
+    connectionId: null,
+  });
+  const messageIdParam = (params: unknown) => parse(uuidParam, (params as { message_id?: string }).message_id, "message_id");
+
+  async function respondWith(roomId: string, messageId: string) {
+    const found = await rooms.read(roomId, (doc) => {
+      const view = getMessage(doc, messageId);
+      return view ? withReceipts(doc, [view]) : null;
+    });
+    if (!found) throw new HttpError("message_not_found", "No such message.");
+    const [response] = await toMessageResponses(db, roomId, found);
+    return response;
+  }
+
+  app.get("/api/v1/chat/messages/:room_id", async (request) => {
+    const me = await requireUser(db, request);
+    const roomId = parse(uuidParam, (request.params as { room_id?: string }).room_id, "room_id");
+    const query = parse(pageQuerySchema, request.query, "query");
+    const beforeSeq = query.before === undefined ? undefined : Number(query.before);
+    if (beforeSeq !== undefined && (!Number.isInteger(beforeSeq) || beforeSeq < 1)) {
+      throw new HttpError("invalid_request", "query.before: not a cursor this server made.");
+    }
+    await membership(me, roomId);
+    // One synchronous read of the document, then the names: the page is consistent.
+    const items = await rooms.read(roomId, (doc) =>
+      withReceipts(doc, listMessages(doc, { before_seq: beforeSeq, limit: query.limit + 1 })),
+    );
+    const more = items.length > query.limit;
+    const page = more ? items.slice(1) : items;
+    const oldest = page[0]?.view;
+    return {
+      items: await toMessageResponses(db, roomId, page),
+      next_cursor: more && oldest?.seq ? String(oldest.seq) : null,
+    };
+  });
+
+  app.post("/api/v1/chat/messages/:room_id", async (request, reply) => {
+    const me = await requireUser(db, request);
+    const roomId = parse(uuidParam, (request.params as { room_id?: string }).room_id, "room_id");
+    const body = parse(messageCreateSchema, request.body);
+    const m = await membership(me, roomId);
+    await assertMayWrite(me, m);
+    const { id, created } = await rooms
+      .write(roomId, author(me), (doc) =>
+        sendMessage(doc, {
+          id: body.id ?? newId(),
+          sender_id: me.id,
+          type: body.message_type,
+          content: body.content ?? null,
+          media_urls: body.media_urls ?? [],
+          location: body.location ?? null,
+          reply_to_id: body.reply_to_id ?? null,
+          created_at: body.created_at,
+        }),
+      )
+      .catch(asHttpError);
+    reply.code(created ? 201 : 200);
+    return respondWith(roomId, id);
+  });
+
+  app.put("/api/v1/chat/messages/:message_id", async (request) => {
+    const me = await requireUser(db, request);
+    const messageId = messageIdParam(request.params);
+    const body = parse(messageEditSchema, request.body);
+    const m = await membershipForMessage(me, messageId);
+    await assertMayWrite(me, m);
+    await rooms
+      .write(m.roomId, author(me), (doc) => editMessage(doc, { message_id: messageId, actor_id: me.id, content: body.content }))
+      .catch(asHttpError);
+    return respondWith(m.roomId, messageId);
+  });
+
+  app.delete("/api/v1/chat/messages/:message_id", async (request, reply) => {
+    const me = await requireUser(db, request);
+    const messageId = messageIdParam(request.params);
+    const m = await membershipForMessage(me, messageId);
+    const mayModerate = (m.type === "group" && m.role === "admin") || me.is_server_admin;
+    await rooms
+      .write(m.roomId, author(me), (doc) => deleteMessage(doc, { message_id: messageId, actor_id: me.id, may_moderate: mayModerate }))
+      .catch(asHttpError);
+    reply.code(204);
+  });
+
+  app.post("/api/v1/chat/messages/:message_id/read", async (request) => {
+    const me = await requireUser(db, request);
+    const messageId = messageIdParam(request.params);
+    const m = await membershipForMessage(me, messageId);
+    const moved = await rooms
+      .write(m.roomId, author(me), (doc) => markRead(doc, { user_id: me.id, message_id: messageId }))
+      .catch(asHttpError);
+    return { moved };
+  });
+
+  app.post("/api/v1/chat/messages/:message_id/reactions", async (request, reply) => {
+    const me = await requireUser(db, request);
+    const messageId = messageIdParam(request.params);
+    const body = parse(reactionCreateSchema, request.body);
+    const m = await membershipForMessage(me, messageId);
+    await assertMayWrite(me, m);
+    await rooms
+      .write(m.roomId, author(me), (doc) => addReaction(doc, { message_id: messageId, user_id: me.id, emoji: body.emoji }))
+      .catch(asHttpError);
+    reply.code(201);
+    return respondWith(m.roomId, messageId);
+  });
+
+  app.delete("/api/v1/chat/messages/:message_id/reactions/:emoji", async (request) => {
+    const me = await requireUser(db, request);
+    const messageId = messageIdParam(request.params);
+    const { emoji } = parse(reactionCreateSchema, { emoji: (request.params as { emoji?: string }).emoji }, "emoji");
+    const m = await membershipForMessage(me, messageId);
+    await rooms
+      .write(m.roomId, author(me), (doc) => removeReaction(doc, { message_id: messageId, user_id: me.id, emoji }))
+      .catch(asHttpError);
+    return respondWith(m.roomId, messageId);
+  });
+}

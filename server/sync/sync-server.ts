@@ -1,0 +1,176 @@
+import { Database as DatabaseExtension } from "@hocuspocus/extension-database";
+import { type Document, Hocuspocus, type onStoreDocumentPayload } from "@hocuspocus/server";
+import type { WebSocket } from "ws";
+import * as Y from "yjs";
+import { parseDocumentName } from "../../shared/document-names.ts";
+import { CLOSE_CODES, type ErrorCode } from "../../shared/errors.ts";
+import { initRoomDoc } from "../../shared/room-doc/index.ts";
+import { type SessionUser, userForToken } from "../auth/sessions.ts";
+import type { ClusterBus } from "../cluster/bus.ts";
+import type { Database } from "../db/database.ts";
+import type { Logger } from "../logger.ts";
+import { isCurrentMember } from "../rooms/membership.ts";
+import type { DocumentStore } from "./document-store.ts";
+import { encodeStateless, Refusal, refusedPayload } from "./refuse.ts";
+import { RoomWriter } from "./room-writer.ts";
+import { collectTouched, emptyTouched, type Touched } from "./touched.ts";
+import type { UpdateLogWriter } from "./update-log-writer.ts";
+
+/** What a WebSocket connection carries once authenticated. */
+export interface SyncContext {
+  socket: WebSocket;
+  user?: SessionUser;
+}
+
+// y-protocols sync message types (y-protocols/sync.js).
+const SYNC_STEP_1 = 0;
+const SYNC_STEP_2 = 1;
+
+/**
+ * The Hocuspocus side of the server: authenticates every document a socket opens, makes every
+ * accepted update durable before it is applied and acknowledged, and keeps the relational side
+ * of rooms in step with their documents.
+ */
+export function createSyncServer(deps: {
+  db: Database;
+  store: DocumentStore;
+  log: UpdateLogWriter;
+  bus: ClusterBus;
+  logger: Logger;
+  compactAfterUpdates: number;
+}) {
+  const { db, store, log, bus, logger } = deps;
+  const updatesSinceSnapshot = new Map<string, number>();
+
+  const hocuspocus: Hocuspocus<SyncContext> = new Hocuspocus<SyncContext>({
+    name: "chat",
+    quiet: true,
+    // The update log makes every change durable as it arrives; the store hook only compacts.
+    debounce: 5_000,
+    maxDebounce: 30_000,
+    extensions: [new UpdateLogPersistence(store, updatesSinceSnapshot, deps.compactAfterUpdates, logger)],
+
+    async onAuthenticate({ token, documentName, context, connectionConfig }) {
+      const refuse = (code: ErrorCode, message: string, closeCode: number = CLOSE_CODES.refused): never => {
+        context.socket.send(encodeStateless(documentName, refusedPayload(code, message)));
+        throw new Refusal(closeCode, code, message);
+      };
+      const name = parseDocumentName(documentName);
+      if (!name) refuse("invalid_document_name", `"${documentName}" is not room:<uuid> or user:<uuid>.`);
+      const user = await userForToken(db, token ?? "");
+      if (!user) {
+        // The whole connection is unauthenticated: refuse the document, then close the socket.
+        setImmediate(() => context.socket.close(CLOSE_CODES.unauthenticated, "unauthenticated"));
+        return refuse("unauthenticated", "The session token is missing, expired or revoked.", CLOSE_CODES.unauthenticated);
+      }
+      if (name?.kind === "room" && !(await isCurrentMember(db, name.roomId, user.id))) {
+        refuse("not_a_member", "You are not a member of this room.");
+      }
+      if (name?.kind === "user") {
+        if (name.userId !== user.id) refuse("document_not_granted", "A user document is open only to its owner.");
+        // The server alone writes a user's private document.
+        connectionConfig.readOnly = true;
+      }
+      return { user };
+    },
+
+    async beforeSync({ type, payload, document, connection, context }) {
+      if (type === SYNC_STEP_1 || connection.readOnly) return;
+      // Only what the server does not have yet is logged: an honest reconnect resends plenty.
+      if (type === SYNC_STEP_2 && Y.snapshotContainsUpdate(Y.snapshot(document), payload)) return;
+      const update = Y.diffUpdate(payload, Y.encodeStateVector(document));
+      await log.append({
+        documentName: document.name,
+        update,
+        origin: "connection",
+        userId: context.user?.id ?? null,
+        connectionId: connection.socketId,
+      });
+      updatesSinceSnapshot.set(document.name, (updatesSinceSnapshot.get(document.name) ?? 0) + 1);
+    },
+
+    async afterLoadDocument({ document }) {
+      const name = parseDocumentName(document.name);
+      if (name?.kind !== "room") return;
+      watchRoom(document);
+      // Stamps the schema version on a new room and sequences messages a crash left unsequenced.
+      await writer.commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => initRoomDoc(doc), undefined, true);
+    },
+  });
+
+  const writer = new RoomWriter(log, (document) => {
+    logger.error({ document: document.name }, "could not store a server change; reloading the document");
+    hocuspocus.closeConnections(document.name);
+  });
+
+  /** After a client's update is applied, sequence its new messages and mirror it relationally. */
+  function watchRoom(document: Document) {
+    let pending: Touched | null = null;
+    document.on("afterTransaction", (tr: Y.Transaction) => {
+      const origin = tr.origin as { source?: string } | null;
+      if (origin?.source !== "connection") return;
+      const first = pending === null;
+      pending ??= emptyTouched();
+      collectTouched(document, tr, pending);
+      if (!first) return;
+      queueMicrotask(() => {
+        const touched = pending ?? emptyTouched();
+        pending = null;
+        if (touched.messageIds.size === 0 && touched.receiptUserIds.size === 0) return;
+        writer
+          .commit(document, { origin: "server", userId: null, connectionId: null }, () => {}, touched)
+          .catch((error: unknown) => logger.error({ err: error, document: document.name }, "sequencing failed"));
+      });
+    });
+  }
+
+  bus.subscribe((event) => {
+    switch (event.type) {
+      case "membership_revoked": {
+        const document = hocuspocus.documents.get(`room:${event.roomId}`);
+        for (const connection of document?.getConnections() ?? []) {
+          if ((connection.context as SyncContext).user?.id !== event.userId) continue;
+          connection.sendStateless(refusedPayload("not_a_member", "You are no longer a member of this room."));
+          connection.close({ code: CLOSE_CODES.refused, reason: "not_a_member" });
+        }
+        return;
+      }
+      default:
+        return assertNever(event.type);
+    }
+  });
+
+  return { hocuspocus, writer };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${String(value)}`);
+}
+
+/**
+ * extension-database's load hook over our store; its store hook, which would rewrite the whole
+ * document on every save, is replaced by compaction when enough log entries have piled up.
+ */
+class UpdateLogPersistence extends DatabaseExtension {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly counts: Map<string, number>,
+    private readonly compactAfter: number,
+    private readonly logger: Logger,
+  ) {
+    super({
+      fetch: async ({ documentName }) => {
+        const loaded = await store.load(documentName);
+        counts.set(documentName, loaded?.updatesSinceSnapshot ?? 0);
+        return loaded?.state ?? null;
+      },
+    });
+  }
+
+  override async onStoreDocument({ documentName }: onStoreDocumentPayload): Promise<void> {
+    if ((this.counts.get(documentName) ?? 0) < this.compactAfter) return;
+    this.counts.set(documentName, 0);
+    const result = await this.store.compact(documentName);
+    if (result) this.logger.info({ document: documentName, ...result }, "compacted");
+  }
+}

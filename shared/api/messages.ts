@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+/** POST /api/v1/chat/messages/{room_id} (the seed's MessageCreate plus an optional UUIDv7 id). */
+export const messageCreateSchema = z.strictObject({
+  id: z.uuid().optional(),
+  content: z.string().max(4000).nullable().optional(),
+  message_type: z.enum(["text", "image", "file", "location"]).default("text"),
+  media_urls: z.array(z.string().max(2048)).max(10).nullable().optional(),
+  location: z
+    .strictObject({
+      latitude: z.number().min(-90).max(90),
+      longitude: z.number().min(-180).max(180),
+      label: z.string().max(200).optional(),
+    })
+    .nullable()
+    .optional(),
+  reply_to_id: z.uuid().nullable().optional(),
+  created_at: z.iso.datetime({ offset: true }).optional(),
+});
+export type MessageCreate = z.infer<typeof messageCreateSchema>;
+
+/** PUT /api/v1/chat/messages/{message_id} */
+export const messageEditSchema = z.strictObject({ content: z.string().min(1).max(4000) });
+
+/** POST /api/v1/chat/messages/{message_id}/reactions */
+export const reactionCreateSchema = z.strictObject({ emoji: z.string().min(1).max(32) });
+
+/** The seed's MessageResponse, plus the server-assigned sequence number and reactions. */
+export const messageResponseSchema = z.object({
+  id: z.string(),
+  room_id: z.string(),
+  seq: z.number().int().nullable(),
+  sender_id: z.string(),
+  sender_name: z.string().nullable(),
+  sender_avatar: z.string().nullable(),
+  message_type: z.enum(["text", "image", "file", "location", "system"]),
+  content: z.string().nullable(),
+  media_urls: z.array(z.string()),
+  location: z.object({ latitude: z.number(), longitude: z.number(), label: z.string().optional() }).nullable(),
+  reply_to_id: z.string().nullable(),
+  created_at: z.string(),
+  edited_at: z.string().nullable(),
+  is_deleted: z.boolean(),
+  reactions: z.record(z.string(), z.array(z.string())),
+  read_by: z.array(z.object({ user_id: z.string(), read_at: z.string() })),
+});
+export type MessageResponse = z.infer<typeof messageResponseSchema>;

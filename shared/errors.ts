@@ -1,0 +1,54 @@
+/**
+ * Every error code the server sends, on REST (`{ error: { code, message } }`) and on the
+ * WebSocket (`{ type: "refused", code, message }` plus the close reason). Each says what the
+ * client should do about it.
+ */
+export const ERROR_CODES = {
+  invalid_json: { status: 400, action: "Fix the request body: it is not valid JSON." },
+  invalid_request: { status: 400, action: "Fix the named field and send again." },
+  unauthenticated: {
+    status: 401,
+    action: "Log in again: the session token is missing, expired or revoked.",
+  },
+  invalid_credentials: { status: 401, action: "Check the username and password." },
+  forbidden: { status: 403, action: "Do not retry: you are not allowed to do this." },
+  not_a_member: {
+    status: 403,
+    action: "Do not retry: join the room or ask an admin to add you first.",
+  },
+  not_room_admin: { status: 403, action: "Ask a room admin: only they may do this." },
+  blocked: { status: 403, action: "Do not retry: this conversation is not available." },
+  not_found: { status: 404, action: "Refresh: it does not exist or is not visible to you." },
+  username_taken: { status: 409, action: "Pick another username." },
+  conflict: { status: 409, action: "Refresh and decide again: the state changed." },
+  payload_too_large: { status: 413, action: "Send less: the body is over the size limit." },
+  unsupported_media_type: { status: 415, action: "Send JSON with Content-Type: application/json." },
+  rate_limited: { status: 429, action: "Wait for Retry-After seconds, then try again." },
+  message_not_found: { status: 404, action: "Refresh the room: the message does not exist there." },
+  not_message_owner: { status: 403, action: "Do not retry: only the sender may do this." },
+  message_deleted: { status: 409, action: "Refresh: the message was deleted." },
+  invalid_message: { status: 400, action: "Fix the message: its fields break the schema." },
+  reply_target_missing: { status: 400, action: "Reply to a message that exists in this room." },
+  content_too_long: { status: 413, action: "Shorten the message." },
+  message_not_accepted: {
+    status: 409,
+    action: "Wait until the message is saved, then mark it read.",
+  },
+  document_not_granted: { status: 403, action: "Drop this document: the session may not open it." },
+  invalid_document_name: { status: 400, action: "Use room:<uuid> or user:<uuid>." },
+  internal: { status: 500, action: "Report it: this is a server bug." },
+} as const;
+
+/** A named error code (see ERROR_CODES for what the client should do). */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The JSON body of every REST error response. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+/** Close codes of a refused document (Hocuspocus close message), 4000–4999 as WebSocket reserves. */
+export const CLOSE_CODES = {
+  unauthenticated: 4401,
+  refused: 4403,
+} as const;

@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The real server as a separate OS process (`tsx server/main.ts`), for crash and multi-process tests. */
+export interface ServerProcess {
+  url: string;
+  wsUrl: string;
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+  /** SIGKILL: no shutdown code runs, as in a power cut or an OOM kill. */
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Start the server process with `env` on a free port; resolves once it logs where it listens. */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    cwd: root,
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const output: string[] = [];
+  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on("line", (line) => {
+      output.push(line);
+      try {
+        const entry = JSON.parse(line) as { url?: string; msg?: string };
+        if (entry.url && entry.msg?.startsWith("listening")) resolve(entry.url);
+      } catch {
+        // Not a log line: keep it for the error message.
+      }
+    });
+    exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${output.join("\n")}`)));
+  });
+  const port = new URL(url).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/api/v1/chat/ws`,
+    child,
+    exited,
+    async kill9() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

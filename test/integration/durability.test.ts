@@ -1,0 +1,84 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { newId } from "../../shared/ids.ts";
+import { sendMessage } from "../../shared/room-doc/index.ts";
+import { ApiClient, signUp } from "../helpers/api-client.ts";
+import { backendsUnderTest, createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
+import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
+import { connectSocket, openDocument } from "../helpers/sync-client.ts";
+
+/** Every message id stored in a room, read over REST page by page. */
+async function storedIds(api: ApiClient, roomId: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let before: string | null = null;
+  do {
+    const page: { body: { items: Array<{ id: string }>; next_cursor: string | null } } = await api.get(
+      `/api/v1/chat/messages/${roomId}?limit=100${before ? `&before=${before}` : ""}`,
+    );
+    for (const m of page.body.items) ids.add(m.id);
+    before = page.body.next_cursor;
+  } while (before);
+  return ids;
+}
+
+describe.each(backendsUnderTest())("acknowledged means durable on %s", (backend) => {
+  let database: ThrowawayDatabase;
+  const processes: ServerProcess[] = [];
+  afterAll(async () => {
+    for (const p of processes) await p.stop();
+    await database?.drop();
+  });
+
+  it("keeps every acknowledged WebSocket and REST message through kill -9 of the server", async () => {
+    database = await createThrowawayDatabase(backend);
+    const env = database.env as Record<string, string>;
+    const first = await spawnServer(env);
+    processes.push(first);
+    const ana = await signUp(first.url, "ana");
+    const ben = await signUp(first.url, "ben");
+    const roomId = (await ana.api.post("/api/v1/chat/rooms", { participant_ids: [ben.id] })).body.id as string;
+
+    const socket = connectSocket(first.wsUrl);
+    const room = openDocument(socket, `room:${roomId}`, ana.token);
+    await room.synced();
+
+    // A WebSocket message counts as acknowledged once the provider's unsynced count returns to 0.
+    const sentOverSocket: string[] = [];
+    const ackedOverSocket = new Set<string>();
+    room.provider.on("unsyncedChanges", ({ number }: { number: number }) => {
+      if (number === 0) for (const id of sentOverSocket) ackedOverSocket.add(id);
+    });
+    // A REST message counts once its POST returned 2xx.
+    const ackedOverRest = new Set<string>();
+    const restSends: Promise<unknown>[] = [];
+    const benApi = new ApiClient(first.url, ben.token);
+
+    for (let i = 0; i < 400; i++) {
+      const id = newId();
+      sentOverSocket.push(id);
+      sendMessage(room.doc, { id, sender_id: ana.id, content: `socket ${i}` });
+      if (i % 4 === 0) {
+        const restId = newId();
+        restSends.push(
+          benApi.post(`/api/v1/chat/messages/${roomId}`, { id: restId, content: `rest ${i}` }).then(
+            (res) => res.status < 300 && ackedOverRest.add(restId),
+            () => {},
+          ),
+        );
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      // Kill in the middle of the stream, with sends and acknowledgements in flight.
+      if (ackedOverSocket.size >= 150 && ackedOverRest.size >= 20) break;
+    }
+    await first.kill9();
+    await Promise.allSettled(restSends);
+    socket.destroy();
+    expect(ackedOverSocket.size).toBeGreaterThanOrEqual(150);
+    expect(ackedOverRest.size).toBeGreaterThanOrEqual(20);
+
+    const second = await spawnServer(env);
+    processes.push(second);
+    const stored = await storedIds(new ApiClient(second.url, ana.token), roomId);
+    const lost = [...ackedOverSocket, ...ackedOverRest].filter((id) => !stored.has(id));
+    expect(lost).toEqual([]);
+  }, 120_000);
+});
