@@ -25,17 +25,19 @@ export function readStored(id: string, map: Y.Map<unknown>): StoredMessage {
     return typeof v === "string" ? v : null;
   };
   const media = map.get("media_urls");
+  // A delete concurrent with an edit can leave the edit's text behind; a deleted message shows none.
+  const deleted = map.get("deleted") === true;
   return {
     id,
     sender_id: str("sender_id") ?? "",
     type: (str("type") ?? "text") as StoredMessage["type"],
-    content: str("content"),
-    media_urls: Array.isArray(media) ? media.filter((u): u is string => typeof u === "string") : [],
-    location: (map.get("location") as StoredMessage["location"]) ?? null,
+    content: deleted ? null : str("content"),
+    media_urls: !deleted && Array.isArray(media) ? media.filter((u): u is string => typeof u === "string") : [],
+    location: deleted ? null : ((map.get("location") as StoredMessage["location"]) ?? null),
     reply_to_id: str("reply_to_id"),
     created_at: str("created_at") ?? "",
     edited_at: str("edited_at"),
-    deleted: map.get("deleted") === true,
+    deleted,
     system_event: (map.get("system_event") as StoredMessage["system_event"]) ?? null,
   };
 }
