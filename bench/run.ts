@@ -25,7 +25,7 @@ import { cpuSeconds } from "./process-cpu.ts";
 const CLIENTS = 10;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
 const RATE_PER_SECOND = Number(process.env.BENCH_RATE ?? 100);
-const HISTORIES = [0, 20_000];
+const HISTORIES = (process.env.BENCH_HISTORIES ?? "0,20000").split(",").map(Number);
 const BACKENDS: Backend[] = process.env.BENCH_BACKEND ? [process.env.BENCH_BACKEND as Backend] : ["postgres", "pglite"];
 const TEXT = "Great session today, same time tomorrow? Bring the resistance bands.";
 
@@ -61,9 +61,12 @@ async function sendAtRate(send: (i: number) => void): Promise<void> {
   }
 }
 
+const progress = (message: string) => process.stderr.write(`  ${message}\n`);
+
 async function chatScenario(backend: Backend, history: number): Promise<Figures> {
+  progress(`hocuspocus + ${backend}, history ${history}`);
   const database = await createThrowawayDatabase(backend);
-  const server = await spawnServer({ ...database.env, LOG_LEVEL: "warn" } as Record<string, string>);
+  const server = await spawnServer(database.env as Record<string, string>);
   const users = [];
   for (let i = 0; i < CLIENTS; i++) users.push(await signUp(server.url, `athlete${i}`));
   const [owner, ...rest] = users;
@@ -92,6 +95,7 @@ async function chatScenario(backend: Backend, history: number): Promise<Figures>
     return { user, socket, doc, provider };
   });
   await waitFor(() => clients.every((c) => c.provider.isSynced), "clients to sync", 60_000);
+  progress("clients synced");
 
   const first = clients[0];
   if (!first) throw new Error("no clients");

@@ -40,7 +40,6 @@ export function createSyncServer(deps: {
   compactAfterUpdates: number;
 }) {
   const { db, store, log, bus, logger } = deps;
-  const updatesSinceSnapshot = new Map<string, number>();
 
   const hocuspocus: Hocuspocus<SyncContext> = new Hocuspocus<SyncContext>({
     name: "chat",
@@ -48,7 +47,7 @@ export function createSyncServer(deps: {
     // The update log makes every change durable as it arrives; the store hook only compacts.
     debounce: 5_000,
     maxDebounce: 30_000,
-    extensions: [new UpdateLogPersistence(store, updatesSinceSnapshot, deps.compactAfterUpdates, logger)],
+    extensions: [new UpdateLogPersistence(store, log.sinceSnapshot, deps.compactAfterUpdates, logger)],
 
     async onAuthenticate({ token, documentName, context, connectionConfig }) {
       const refuse = (code: ErrorCode, message: string, closeCode: number = CLOSE_CODES.refused): never => {
@@ -86,7 +85,6 @@ export function createSyncServer(deps: {
         userId: context.user?.id ?? null,
         connectionId: connection.socketId,
       });
-      updatesSinceSnapshot.set(document.name, (updatesSinceSnapshot.get(document.name) ?? 0) + 1);
     },
 
     async afterLoadDocument({ document }) {

@@ -34,6 +34,8 @@ export class UpdateLogWriter {
   private flushing: Promise<void> | null = null;
   /** Commits and entries written, for the benchmark and operators. */
   readonly stats = { commits: 0, entries: 0, bytes: 0 };
+  /** Log entries per document since its last snapshot (as far as this process knows): drives compaction. */
+  readonly sinceSnapshot = new Map<string, number>();
 
   constructor(private readonly db: Database) {}
 
@@ -92,6 +94,10 @@ export class UpdateLogWriter {
     });
     this.stats.commits += 1;
     this.stats.entries += entries.length;
-    for (const e of entries) this.stats.bytes += e.update?.length ?? 0;
+    for (const e of entries) {
+      if (!e.update?.length) continue;
+      this.stats.bytes += e.update.length;
+      this.sinceSnapshot.set(e.documentName, (this.sinceSnapshot.get(e.documentName) ?? 0) + 1);
+    }
   }
 }

@@ -1,25 +1,29 @@
-/** The room document model: typed reads and writes over a room's Y.Doc (see docs/document-schema.md). */
-export { initRoomDoc, parseReactionKey, reactionKey, roomMaps } from "./access.ts";
+/**
+ * The room document model (schemaVersion 1): typed, validated reads and writes over a room's
+ * Y.Doc, with no I/O. Every write takes an optional transaction `origin`. See docs/document-schema.md.
+ */
 export { ROOM_DOC_ERROR_CODES, RoomDocError, type RoomDocErrorCode } from "./errors.ts";
+export { allMessages, compareDisplay, getMessage, lastMessage, listMessages, messageIdsIn } from "./listing.ts";
+export { initRoomDoc, roomMaps, schemaVersionOf } from "./maps.ts";
+export { deleteMessage, editMessage, type SendInput, sendMessage } from "./messages.ts";
+export { addReaction, parseReactionKey, reactionKey, removeReaction } from "./reactions.ts";
+export { markRead, readBy, unreadCount } from "./receipts.ts";
 export {
-  allMessages,
-  getMessage,
-  lastMessage,
-  listMessages,
-  messageIdsIn,
-  readBy,
-  roomDocToJSON,
-  unreadCount,
-} from "./reads.ts";
-export * from "./schema.ts";
-export {
-  addReaction,
-  assignSequenceNumbers,
-  deleteMessage,
-  editMessage,
-  markRead,
-  nextSequenceNumber,
-  removeReaction,
-  type SendInput,
-  sendMessage,
-} from "./writes.ts";
+  type Location,
+  locationSchema,
+  type MessageType,
+  type MessageView,
+  messageTypeSchema,
+  messageViewSchema,
+  newMessageSchema,
+  type ReceiptView,
+  ROOM_DOC_LIMITS,
+  ROOM_DOC_SCHEMA_VERSION,
+  receiptSchema,
+  type StoredMessage,
+  type SystemEvent,
+  storedMessageSchema,
+  systemEventSchema,
+} from "./schema.ts";
+export { assignSequenceNumbers, nextSequenceNumber } from "./sequence.ts";
+export { type RoomDocJSON, roomDocToJSON } from "./to-json.ts";

@@ -1,9 +1,13 @@
 import { z } from "zod";
+import { isUuidV7 } from "../ids.ts";
 
-/** Version of the room document schema; stored in `meta.schemaVersion`. Bump on any change. */
+/**
+ * Version of the room document schema, stored in `meta.schemaVersion`. Bump it (and write a
+ * migration) whenever stored documents or old clients could not read the new shape.
+ */
 export const ROOM_DOC_SCHEMA_VERSION = 1;
 
-/** Size limits of what a message may hold. */
+/** Size limits of what a message and a reaction may hold (the REST schemas use the same numbers). */
 export const ROOM_DOC_LIMITS = {
   contentChars: 4000,
   mediaUrls: 10,
@@ -12,9 +16,11 @@ export const ROOM_DOC_LIMITS = {
   labelChars: 200,
 } as const;
 
+/** What a message is; `system` lines are written by the server only. */
 export const messageTypeSchema = z.enum(["text", "image", "file", "location", "system"]);
 export type MessageType = z.infer<typeof messageTypeSchema>;
 
+/** A shared place: coordinates and an optional label. */
 export const locationSchema = z.object({
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
@@ -22,6 +28,7 @@ export const locationSchema = z.object({
 });
 export type Location = z.infer<typeof locationSchema>;
 
+/** What a system message records, so clients can render it in their own words. */
 export const systemEventSchema = z.object({
   kind: z.enum(["room_created", "member_added", "member_removed", "member_left", "member_joined", "room_renamed", "role_changed"]),
   actor_id: z.string(),
@@ -31,7 +38,11 @@ export const systemEventSchema = z.object({
 });
 export type SystemEvent = z.infer<typeof systemEventSchema>;
 
-/** The fields of one message as stored in its nested Y.Map under `messages`. */
+/**
+ * The fields of one message: the keys of its nested Y.Map under `messages`. This is the stored
+ * contract (fingerprinted by test/unit/schema-version.test.ts); stricter rules for new messages
+ * are in `newMessageSchema`.
+ */
 export const storedMessageSchema = z.object({
   id: z.string(),
   sender_id: z.string(),
@@ -47,15 +58,28 @@ export const storedMessageSchema = z.object({
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 
-/** A message as listings show it: stored fields, its sequence number and its reactions. */
-export type MessageView = StoredMessage & {
-  /** Assigned by the server when it accepted the message; null while waiting to sync. */
-  seq: number | null;
-  /** emoji → user ids who reacted with it, sorted. */
-  reactions: Record<string, string[]>;
-};
+/**
+ * What a write must satisfy on top of the stored shape: a client-made UUIDv7 id (so retries
+ * dedupe and ids sort by creation), uuid user ids, ISO-8601 times.
+ */
+export const newMessageSchema = storedMessageSchema.extend({
+  id: z.string().refine(isUuidV7, "must be a UUIDv7"),
+  sender_id: z.uuid(),
+  reply_to_id: z.uuid().nullable(),
+  created_at: z.iso.datetime({ offset: true }),
+  edited_at: z.iso.datetime({ offset: true }).nullable(),
+});
 
-/** One user's read marker: the last message they read, by sequence number. */
+/** A message as reads return it: the stored fields, its sequence number and its reactions. */
+export const messageViewSchema = storedMessageSchema.extend({
+  /** Assigned by the server when it first accepted the message; null while not yet accepted. */
+  seq: z.number().int().positive().nullable(),
+  /** emoji → ids of the users who reacted with it, sorted. */
+  reactions: z.record(z.string(), z.array(z.string())),
+});
+export type MessageView = z.infer<typeof messageViewSchema>;
+
+/** One user's read marker: everything up to `seq` is read. The value under `receipts[userId]`. */
 export const receiptSchema = z.object({
   message_id: z.string(),
   seq: z.number().int().nonnegative(),

@@ -17,7 +17,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Start the server process with `env` on a free port; resolves once it logs where it listens. */
+/** Start the server process with `env` on a free port; resolves once it logs where it listens (at level info, so keep LOG_LEVEL at info or below). */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
     cwd: root,

@@ -1,0 +1,78 @@
+import type * as Y from "yjs";
+import { messageEntries, messageMap, roomMaps } from "./maps.ts";
+import { reactionsByMessage } from "./reactions.ts";
+import type { MessageView } from "./schema.ts";
+import { compareUnsequenced } from "./sequence.ts";
+import { readStored } from "./stored-message.ts";
+
+const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Display order, the same on every replica: accepted messages by server sequence number (ties,
+ * which one server never makes, by id), then messages not accepted yet by (created_at, id). A
+ * client's clock never orders accepted messages.
+ */
+export function compareDisplay(a: MessageView, b: MessageView): number {
+  if (a.seq !== null && b.seq !== null) return a.seq - b.seq || compareIds(a.id, b.id);
+  if (a.seq !== null) return -1;
+  if (b.seq !== null) return 1;
+  return compareUnsequenced(a, b);
+}
+
+function view(seq: Y.Map<number>, id: string, map: Y.Map<unknown>, reactions: Record<string, string[]> | undefined): MessageView {
+  const stored = readStored(id, map);
+  const n: unknown = seq.get(id);
+  return {
+    ...stored,
+    seq: typeof n === "number" ? n : null,
+    // A reaction added concurrently with the delete survives the merge; a deleted message shows none.
+    reactions: stored.deleted ? {} : (reactions ?? {}),
+  };
+}
+
+/** One message as reads show it, or null when the room does not have it. */
+export function getMessage(doc: Y.Doc, id: string): MessageView | null {
+  const map = messageMap(doc, id);
+  return map ? view(roomMaps(doc).seq, id, map, reactionsByMessage(doc).get(id)) : null;
+}
+
+/** Every message of the room, in display order (see compareDisplay). */
+export function allMessages(doc: Y.Doc): MessageView[] {
+  const reactions = reactionsByMessage(doc);
+  const { seq } = roomMaps(doc);
+  const all: MessageView[] = [];
+  for (const [id, map] of messageEntries(doc)) all.push(view(seq, id, map, reactions.get(id)));
+  return all.sort(compareDisplay);
+}
+
+/**
+ * A page of messages, oldest first. Without `before_seq`: the last `limit` (default 50) of the
+ * display order, not-yet-accepted ones included. With `before_seq`: the last `limit` accepted
+ * messages whose seq is below it, for paging backwards with the oldest seq of the previous page.
+ */
+export function listMessages(doc: Y.Doc, options: { before_seq?: number; limit?: number } = {}): MessageView[] {
+  const limit = Math.max(0, Math.floor(options.limit ?? 50));
+  const { before_seq } = options;
+  const all = allMessages(doc);
+  const eligible = before_seq === undefined ? all : all.filter((m) => m.seq !== null && m.seq < before_seq);
+  return eligible.slice(eligible.length - Math.min(limit, eligible.length));
+}
+
+/** The last accepted, not deleted message in display order, as room lists show it; null when none. */
+export function lastMessage(doc: Y.Doc): { id: string; sender_id: string; content: string | null; created_at: string } | null {
+  let best: { id: string; n: number } | null = null;
+  for (const [id, n] of roomMaps(doc).seq) {
+    const map = messageMap(doc, id);
+    if (typeof n !== "number" || !map || map.get("deleted") === true) continue;
+    if (!best || n > best.n || (n === best.n && id > best.id)) best = { id, n };
+  }
+  const map = best ? messageMap(doc, best.id) : undefined;
+  if (!best || !map) return null;
+  const m = readStored(best.id, map);
+  return { id: m.id, sender_id: m.sender_id, content: m.content, created_at: m.created_at };
+}
+
+/** Every message id in the room (accepted or not). */
+export function messageIdsIn(doc: Y.Doc): Set<string> {
+  return new Set([...messageEntries(doc)].map(([id]) => id));
+}
