@@ -11,6 +11,7 @@ import type { Config } from "./config.ts";
 import { migrateUp } from "./db/migrate.ts";
 import { openDatabase } from "./db/open.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
+import { openApiDocument } from "./http/openapi.ts";
 import type { Logger } from "./logger.ts";
 import { messageRoutes } from "./messages/routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
@@ -80,6 +81,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   installErrorHandler(app, logger);
   app.get("/api/v1/health", async () => ({ ok: true, backend: db.kind }));
+  const openApi = openApiDocument();
+  app.get("/api/v1/openapi.json", async () => openApi);
   authRoutes(app, context);
   userRoutes(app, context);
   roomRoutes(app, context);

@@ -2,10 +2,12 @@ import * as Y from "yjs";
 import type { Database } from "../db/database.ts";
 import { DOCUMENT_LOCK_CLASS } from "./update-log-writer.ts";
 
-/** A stored document: its merged state and how many log entries follow its latest snapshot. */
+/** A stored document: its merged state, its latest snapshot's size and the log that follows it. */
 export interface LoadedDocument {
   state: Uint8Array;
+  snapshotBytes: number;
   updatesSinceSnapshot: number;
+  logBytesSinceSnapshot: number;
 }
 
 /**
@@ -31,7 +33,9 @@ export class DocumentStore {
     const parts = [...(base ? [base.state] : []), ...log.rows.map((r) => r.update)];
     return {
       state: Y.mergeUpdates(parts.map((p) => new Uint8Array(p))),
+      snapshotBytes: base?.state.length ?? 0,
       updatesSinceSnapshot: log.rows.length,
+      logBytesSinceSnapshot: log.rows.reduce((sum, r) => sum + r.update.length, 0),
     };
   }
 

@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import { getMessage, lastMessage } from "../../shared/room-doc/index.ts";
+import { getSequencedMessage, lastMessage } from "../../shared/room-doc/index.ts";
 import type { Queryable } from "../db/database.ts";
 import type { Touched } from "./touched.ts";
 
@@ -7,13 +7,34 @@ function isoOrNow(value: string): string {
   return Number.isNaN(Date.parse(value)) ? new Date().toISOString() : value;
 }
 
+type LastMessage = ReturnType<typeof lastMessage>;
+type MessageFacts = NonNullable<ReturnType<typeof getSequencedMessage>>;
+
+const asLast = (m: MessageFacts): LastMessage => ({ id: m.id, sender_id: m.sender_id, content: m.content, created_at: m.created_at });
+
+/**
+ * How the room's `last_message` changes, worked out from what was touched only (O(change)): a
+ * newly sequenced message is the newest there is; an edit of the current last message changes its
+ * text; only deleting a message may need a scan for the one before it.
+ */
+function lastMessageChange(
+  doc: Y.Doc,
+  touched: MessageFacts[],
+  newlySequenced: boolean,
+): { set: LastMessage } | { editOf: MessageFacts[] } {
+  if (touched.some((m) => m.deleted)) return { set: lastMessage(doc) };
+  const newest = touched.reduce<MessageFacts | null>((best, m) => (m.seq !== null && (!best || (best.seq ?? 0) < m.seq) ? m : best), null);
+  if (newlySequenced && newest) return { set: asLast(newest) };
+  return { editOf: touched.filter((m) => m.edited_at !== null) };
+}
+
 /**
  * The relational writes that mirror a room document after a change: the message-id index (what
  * unread counts and PUT/DELETE /messages/{id} read), the room's last message, and each touched
  * member's read marker. Values are read from the document now; the returned function writes them
  * inside the log append's transaction. `newlySequenced` (messages were just accepted) moves the
- * room's `last_message_at` to now: rooms order by when the server accepted, not by client clocks. Every write is an idempotent upsert: the document is the
- * truth and replaying the effects is harmless.
+ * room's `last_message_at` to now: rooms order by when the server accepted, not by client clocks.
+ * Every write is idempotent: the document is the truth and replaying the effects is harmless.
  */
 export function roomEffects(
   doc: Y.Doc,
@@ -22,7 +43,7 @@ export function roomEffects(
   newlySequenced: boolean,
 ): ((tx: Queryable) => Promise<void>) | undefined {
   const rows = [...touched.messageIds].flatMap((id) => {
-    const m = getMessage(doc, id);
+    const m = getSequencedMessage(doc, id);
     return m ? [m] : [];
   });
   const receipts = [...touched.receiptUserIds].flatMap((userId) => {
@@ -30,7 +51,7 @@ export function roomEffects(
     return r && typeof r.seq === "number" ? [{ userId, seq: r.seq, readAt: isoOrNow(String(r.read_at)) }] : [];
   });
   if (rows.length === 0 && receipts.length === 0) return undefined;
-  const last = rows.length > 0 ? lastMessage(doc) : undefined;
+  const last = rows.length > 0 ? lastMessageChange(doc, rows, newlySequenced) : null;
 
   return async (tx) => {
     if (rows.length > 0) {
@@ -47,12 +68,22 @@ export function roomEffects(
            is_deleted = EXCLUDED.is_deleted`,
         params,
       );
+    }
+    if (last && "set" in last) {
       await tx.query(
         `UPDATE chat_rooms SET last_message = $2::jsonb,
            last_message_at = CASE WHEN $3 THEN now() ELSE last_message_at END
          WHERE id = $1`,
-        [roomId, last ? JSON.stringify(last) : null, newlySequenced],
+        [roomId, last.set ? JSON.stringify(last.set) : null, newlySequenced],
       );
+    } else if (last) {
+      for (const m of last.editOf) {
+        await tx.query(`UPDATE chat_rooms SET last_message = $3::jsonb WHERE id = $1 AND last_message->>'id' = $2`, [
+          roomId,
+          m.id,
+          JSON.stringify(asLast(m)),
+        ]);
+      }
     }
     for (const r of receipts) {
       await tx.query(

@@ -34,8 +34,8 @@ export class UpdateLogWriter {
   private flushing: Promise<void> | null = null;
   /** Commits and entries written, for the benchmark and operators. */
   readonly stats = { commits: 0, entries: 0, bytes: 0 };
-  /** Log entries per document since its last snapshot (as far as this process knows): drives compaction. */
-  readonly sinceSnapshot = new Map<string, number>();
+  /** Log entries and bytes per document since its last snapshot (as far as this process knows): drives compaction. */
+  readonly sinceSnapshot = new Map<string, { entries: number; bytes: number }>();
 
   constructor(private readonly db: Database) {}
 
@@ -97,7 +97,10 @@ export class UpdateLogWriter {
     for (const e of entries) {
       if (!e.update?.length) continue;
       this.stats.bytes += e.update.length;
-      this.sinceSnapshot.set(e.documentName, (this.sinceSnapshot.get(e.documentName) ?? 0) + 1);
+      const since = this.sinceSnapshot.get(e.documentName) ?? { entries: 0, bytes: 0 };
+      since.entries += 1;
+      since.bytes += e.update.length;
+      this.sinceSnapshot.set(e.documentName, since);
     }
   }
 }

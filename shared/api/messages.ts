@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { isUuidV7 } from "../ids.ts";
 
 /** POST /api/v1/chat/messages/{room_id} (the seed's MessageCreate plus an optional UUIDv7 id). */
 export const messageCreateSchema = z.strictObject({
-  id: z.uuid().optional(),
+  /** Made by the client before the first attempt, so a retry is stored once. */
+  id: z.uuid().refine(isUuidV7, "must be a UUIDv7").optional(),
   content: z.string().max(4000).nullable().optional(),
   message_type: z.enum(["text", "image", "file", "location"]).default("text"),
   media_urls: z.array(z.string().max(2048)).max(10).nullable().optional(),

@@ -1,11 +1,29 @@
 import type * as Y from "yjs";
 import { messageEntries, messageMap, roomMaps } from "./maps.ts";
 
+// The highest sequence number of each document, kept up to date by observing `seq`: the server
+// asks for it on every accepted message, and a scan would make each send O(history).
+const highestSeq = new WeakMap<Y.Doc, { value: number }>();
+
+function highestSequenceNumber(doc: Y.Doc): number {
+  const cached = highestSeq.get(doc);
+  if (cached) return cached.value;
+  const { seq } = roomMaps(doc);
+  const state = { value: 0 };
+  for (const n of seq.values()) if (typeof n === "number" && n > state.value) state.value = n;
+  seq.observe((event) => {
+    for (const key of event.keysChanged) {
+      const n: unknown = seq.get(key);
+      if (typeof n === "number" && n > state.value) state.value = n;
+    }
+  });
+  highestSeq.set(doc, state);
+  return state.value;
+}
+
 /** The sequence number the server gives the next message it accepts: one past the highest so far. */
 export function nextSequenceNumber(doc: Y.Doc): number {
-  let max = 0;
-  for (const n of roomMaps(doc).seq.values()) if (typeof n === "number" && n > max) max = n;
-  return max + 1;
+  return highestSequenceNumber(doc) + 1;
 }
 
 /** Order of messages waiting for a number: the sender's clock, then the id (a UUIDv7, so also time). */

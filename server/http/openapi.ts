@@ -1,0 +1,142 @@
+import { z } from "zod";
+import { loginRequestSchema, meResponseSchema, sessionResponseSchema, signupRequestSchema } from "../../shared/api/auth.ts";
+import { API_VERSION, listOf } from "../../shared/api/common.ts";
+import { messageCreateSchema, messageEditSchema, messageResponseSchema, reactionCreateSchema } from "../../shared/api/messages.ts";
+import {
+  addMembersSchema,
+  chatRoomCreateSchema,
+  chatRoomResponseSchema,
+  chatRoomUpdateSchema,
+  roomSettingsSchema,
+  setRoleSchema,
+} from "../../shared/api/rooms.ts";
+
+interface Route {
+  method: "get" | "post" | "put" | "delete";
+  path: string;
+  summary: string;
+  body?: z.ZodType;
+  response?: z.ZodType;
+  auth?: false;
+}
+
+const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** Every route of the API, with the zod schemas it parses and answers with. */
+const ROUTES: Route[] = [
+  {
+    method: "post",
+    path: "/auth/signup",
+    summary: "Create an account",
+    body: signupRequestSchema,
+    response: sessionResponseSchema,
+    auth: false,
+  },
+  { method: "post", path: "/auth/login", summary: "Log in", body: loginRequestSchema, response: sessionResponseSchema, auth: false },
+  { method: "post", path: "/auth/logout", summary: "Revoke this session token" },
+  { method: "get", path: "/users/me", summary: "My account", response: meResponseSchema },
+  { method: "get", path: "/chat/rooms", summary: "My rooms, newest activity first", response: listOf(chatRoomResponseSchema) },
+  {
+    method: "post",
+    path: "/chat/rooms",
+    summary: "Create a group, or get-or-create a direct room",
+    body: chatRoomCreateSchema,
+    response: chatRoomResponseSchema,
+  },
+  { method: "get", path: "/chat/rooms/{room_id}", summary: "One room", response: chatRoomResponseSchema },
+  {
+    method: "put",
+    path: "/chat/rooms/{room_id}",
+    summary: "Rename or describe a group (admins)",
+    body: chatRoomUpdateSchema,
+    response: chatRoomResponseSchema,
+  },
+  { method: "delete", path: "/chat/rooms/{room_id}", summary: "Leave a group, or archive a direct room for me" },
+  {
+    method: "put",
+    path: "/chat/rooms/{room_id}/settings",
+    summary: "Mute or archive for me",
+    body: roomSettingsSchema,
+    response: chatRoomResponseSchema,
+  },
+  { method: "post", path: "/chat/rooms/{room_id}/join", summary: "Join a public group", response: chatRoomResponseSchema },
+  {
+    method: "post",
+    path: "/chat/rooms/{room_id}/members",
+    summary: "Add members (admins)",
+    body: addMembersSchema,
+    response: chatRoomResponseSchema,
+  },
+  { method: "delete", path: "/chat/rooms/{room_id}/members/{user_id}", summary: "Remove a member (admins) or leave" },
+  {
+    method: "put",
+    path: "/chat/rooms/{room_id}/members/{user_id}",
+    summary: "Change a member's role (admins)",
+    body: setRoleSchema,
+    response: chatRoomResponseSchema,
+  },
+  { method: "get", path: "/chat/messages/{room_id}", summary: "A page of messages, oldest first", response: listOf(messageResponseSchema) },
+  {
+    method: "post",
+    path: "/chat/messages/{room_id}",
+    summary: "Send a message",
+    body: messageCreateSchema,
+    response: messageResponseSchema,
+  },
+  {
+    method: "put",
+    path: "/chat/messages/{message_id}",
+    summary: "Edit my message",
+    body: messageEditSchema,
+    response: messageResponseSchema,
+  },
+  { method: "delete", path: "/chat/messages/{message_id}", summary: "Delete a message (sender, room admin, server admin)" },
+  { method: "post", path: "/chat/messages/{message_id}/read", summary: "Move my read marker forward" },
+  {
+    method: "post",
+    path: "/chat/messages/{message_id}/reactions",
+    summary: "React",
+    body: reactionCreateSchema,
+    response: messageResponseSchema,
+  },
+  {
+    method: "delete",
+    path: "/chat/messages/{message_id}/reactions/{emoji}",
+    summary: "Take my reaction back",
+    response: messageResponseSchema,
+  },
+];
+
+const json = (schema: z.ZodType) => ({ "application/json": { schema: z.toJSONSchema(schema, { unrepresentable: "any", io: "input" }) } });
+
+/** The OpenAPI 3.1 description of the REST API, generated from the same zod schemas the routes parse with. */
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    const full = `/api/v1${route.path}`;
+    const parameters = [...full.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
+    paths[full] ??= {};
+    (paths[full] as Record<string, unknown>)[route.method] = {
+      summary: route.summary,
+      ...(route.auth === false ? { security: [] } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      ...(route.body ? { requestBody: { required: true, content: json(route.body) } } : {}),
+      responses: {
+        "2XX": route.response ? { description: "OK", content: json(route.response) } : { description: "OK" },
+        "4XX": { description: "The request was refused; `code` says why", content: json(errorSchema) },
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "Local-first chat", version: String(API_VERSION) },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}
