@@ -35,7 +35,10 @@ interface Figures {
   cpuMsPerMessage: number;
   p50: number;
   p99: number;
-  bytesPerMessage: number | null;
+  logBytesPerMessage: number | null;
+  snapshotBytesPerMessage: number | null;
+  entriesPerCommit: number | null;
+  burstEntriesPerCommit: number | null;
 }
 
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
@@ -112,6 +115,9 @@ async function chatScenario(backend: Backend, history: number): Promise<Figures>
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   for (const c of clients) watchArrivals(c.doc, sentAt, latencies);
+  const logStats = async () =>
+    (await (await fetch(`${server.url}/api/v1/health`)).json()).update_log as { commits: number; entries: number };
+  const statsBefore = await logStats();
   const startedAt = new Date();
   const cpuBefore = cpuSeconds(server.child.pid as number);
   await sendAtRate((i) => {
@@ -123,13 +129,27 @@ async function chatScenario(backend: Backend, history: number): Promise<Figures>
   await waitFor(() => latencies.length >= MESSAGES * (CLIENTS - 1), "every message at every client", 120_000);
   await waitFor(() => clients.every((c) => !c.provider.hasUnsyncedChanges), "acknowledgements", 60_000);
   const cpuAfter = cpuSeconds(server.child.pid as number);
+  const statsAfter = await logStats();
+  const endedAt = new Date();
+
+  // A burst, as when phones come back online with a backlog: every client sends 20 at once.
+  const burstIds: string[] = [];
+  for (const c of clients) {
+    for (let i = 0; i < 20; i++) {
+      const id = newId();
+      burstIds.push(id);
+      sendMessage(c.doc, { id, sender_id: c.user.id, content: `${TEXT} burst ${i}` });
+    }
+  }
+  await waitFor(() => clients.every((c) => !c.provider.hasUnsyncedChanges), "the burst to be acknowledged", 60_000);
+  const statsBurst = await logStats();
 
   for (const c of clients) {
     c.provider.destroy();
     c.socket.destroy();
   }
   await server.stop();
-  const bytes = await persistedBytesSince(backend, database.env, startedAt);
+  const bytes = await persistedBytesBetween(backend, database.env, startedAt, endedAt);
   await database.drop();
   const sorted = latencies.sort((a, b) => a - b);
   return {
@@ -138,20 +158,31 @@ async function chatScenario(backend: Backend, history: number): Promise<Figures>
     cpuMsPerMessage: ((cpuAfter - cpuBefore) * 1000) / MESSAGES,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
-    bytesPerMessage: bytes / MESSAGES,
+    logBytesPerMessage: bytes.log / MESSAGES,
+    snapshotBytesPerMessage: bytes.snapshots / MESSAGES,
+    entriesPerCommit: (statsAfter.entries - statsBefore.entries) / Math.max(1, statsAfter.commits - statsBefore.commits),
+    burstEntriesPerCommit: (statsBurst.entries - statsAfter.entries) / Math.max(1, statsBurst.commits - statsAfter.commits),
   };
 }
 
-/** Document bytes written since `since`: update-log entries and snapshots (after the server stopped). */
-async function persistedBytesSince(backend: Backend, env: { DATABASE_URL?: string; DATA_DIR: string }, since: Date): Promise<number> {
+/**
+ * Document bytes written between `since` and `until`, read after the server stopped: update-log
+ * entries (the per-message cost) and snapshots (compaction, amortized over the messages it folds).
+ */
+async function persistedBytesBetween(
+  backend: Backend,
+  env: { DATABASE_URL?: string; DATA_DIR: string },
+  since: Date,
+  until: Date,
+): Promise<{ log: number; snapshots: number }> {
   const db = backend === "postgres" && env.DATABASE_URL ? openPostgres(env.DATABASE_URL) : await openPglite(env.DATA_DIR);
   try {
-    const { rows } = await db.query<{ bytes: number | string | null }>(
-      `SELECT (SELECT COALESCE(sum(length(update)), 0) FROM document_updates WHERE created_at >= $1)
-            + (SELECT COALESCE(sum(length(state)), 0) FROM document_snapshots WHERE created_at >= $1) AS bytes`,
-      [since.toISOString()],
+    const { rows } = await db.query<{ log: number | string; snapshots: number | string }>(
+      `SELECT (SELECT COALESCE(sum(length(update)), 0) FROM document_updates WHERE created_at BETWEEN $1 AND $2) AS log,
+              (SELECT COALESCE(sum(length(state)), 0) FROM document_snapshots WHERE created_at BETWEEN $1 AND $2) AS snapshots`,
+      [since.toISOString(), until.toISOString()],
     );
-    return Number(rows[0]?.bytes ?? 0);
+    return { log: Number(rows[0]?.log ?? 0), snapshots: Number(rows[0]?.snapshots ?? 0) };
   } finally {
     await db.close();
   }
@@ -204,7 +235,10 @@ async function floorScenario(history: number): Promise<Figures> {
     cpuMsPerMessage: ((cpuAfter - cpuBefore) * 1000) / MESSAGES,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
-    bytesPerMessage: null,
+    logBytesPerMessage: null,
+    snapshotBytesPerMessage: null,
+    entriesPerCommit: null,
+    burstEntriesPerCommit: null,
   };
 }
 
@@ -221,7 +255,10 @@ console.table(
     "server CPU ms/msg": r.cpuMsPerMessage.toFixed(3),
     "p50 ms": r.p50.toFixed(1),
     "p99 ms": r.p99.toFixed(1),
-    "bytes persisted/msg": r.bytesPerMessage === null ? "-" : r.bytesPerMessage.toFixed(0),
+    "log bytes/msg": r.logBytesPerMessage === null ? "-" : r.logBytesPerMessage.toFixed(0),
+    "snapshot bytes/msg": r.snapshotBytesPerMessage === null ? "-" : r.snapshotBytesPerMessage.toFixed(0),
+    "log entries/commit": r.entriesPerCommit === null ? "-" : r.entriesPerCommit.toFixed(2),
+    "burst entries/commit": r.burstEntriesPerCommit === null ? "-" : r.burstEntriesPerCommit.toFixed(2),
   })),
 );
 process.exit(0);

@@ -80,7 +80,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     disableRequestLogging: true,
   });
   installErrorHandler(app, logger);
-  app.get("/api/v1/health", async () => ({ ok: true, backend: db.kind }));
+  // Liveness plus the update log's group-commit counters (entries per commit shows the batching).
+  app.get("/api/v1/health", async () => ({ ok: true, backend: db.kind, update_log: log.stats }));
   const openApi = openApiDocument();
   app.get("/api/v1/openapi.json", async () => openApi);
   authRoutes(app, context);

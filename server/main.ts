@@ -5,6 +5,9 @@ import { createLogger } from "./logger.ts";
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
 
+// A rejected promise nobody awaited is a bug to fix, not a reason to drop every connection.
+process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+
 try {
   const server = await startServer(config, logger);
   const shutdown = async (signal: string) => {
