@@ -52,9 +52,12 @@ export class UpdateLogWriter {
   }
 
   private async flushLoop(): Promise<void> {
-    // Let the current turn's appends join the first batch.
-    await Promise.resolve();
-    while (this.queue.length > 0) {
+    for (;;) {
+      // Yield to the I/O phase first, so every message already read from the sockets joins this
+      // batch. PGlite runs in this thread and blocks it while committing: without the yield each
+      // commit would be followed at once by another holding a single entry.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.queue.length === 0) break;
       const batch = this.queue;
       this.queue = [];
       try {
