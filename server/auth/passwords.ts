@@ -1,14 +1,17 @@
-import argon2 from "argon2";
+import { hash, verify } from "@node-rs/argon2";
 
-/** Hash a password with argon2id (the library's default parameters). */
+/**
+ * Hash a password with argon2id (@node-rs/argon2: prebuilt per platform, no native build at
+ * install; its defaults follow OWASP's argon2id recommendation).
+ */
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, { type: argon2.argon2id });
+  return hash(password);
 }
 
-/** True when `password` matches `hash`; a malformed hash is a mismatch, not a crash. */
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+/** True when `password` matches `passwordHash`; a malformed hash is a mismatch, not a crash. */
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password);
+    return await verify(passwordHash, password);
   } catch {
     return false;
   }
