@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyBaseLogger } from "fastify";
+import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import type { AppContext } from "./app-context.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { authRoutes } from "./auth/routes.ts";
@@ -77,7 +77,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const app = Fastify({
     loggerInstance: logger.child({ part: "http" }) as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
-    disableRequestLogging: true,
+    // One line per request would drown the sync server's logs; errors are logged by the handler.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandler(app, logger);
   // Liveness plus the update log's group-commit counters (entries per commit shows the batching).
