@@ -35,6 +35,14 @@ export const ERROR_CODES = {
     action: "Wait until the message is saved, then mark it read.",
   },
   document_not_granted: { status: 403, action: "Drop this document: the session may not open it." },
+  // Refusals of a WebSocket update (see docs/document-schema.md "Who may write what"). The client
+  // keeps the user's unsent text to offer a retry, drops its copy of the room and resyncs.
+  invalid_update: { status: 400, action: "Drop the local copy of the room and resync: the update could not be decoded." },
+  forged_author: { status: 403, action: "Drop the local copy and resync: the update wrote in another user's name." },
+  not_permitted: { status: 403, action: "Drop the local copy and resync: the update changed what this user may not change." },
+  schema_violation: { status: 400, action: "Drop the local copy and resync: the update wrote outside the room schema." },
+  update_too_large: { status: 413, action: "Drop the local copy and resync; send less at once." },
+  clock_skew: { status: 400, action: "Fix the device clock, then retry: the message is dated in the future." },
   invalid_document_name: { status: 400, action: "Use room:<uuid> or user:<uuid>." },
   internal: { status: 500, action: "Report it: this is a server bug." },
 } as const;
