@@ -60,11 +60,11 @@ export async function migrateUp(db: Database, log: (message: string) => void = (
   });
 }
 
-/** Revert the most recent migration (or down to `to`), for operators and the migration tests. */
-export async function migrateDown(db: Database, to?: string): Promise<string[]> {
+/** Revert the most recent migration, or down to and including `to` (0: all), for operators and tests. */
+export async function migrateDown(db: Database, to?: string | 0): Promise<string[]> {
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
-    const reverted = await migrator(tx, () => {}).down(to ? { to } : undefined);
+    const reverted = await migrator(tx, () => {}).down(to === undefined ? undefined : { to });
     return reverted.map((m) => m.name);
   });
 }

@@ -1,15 +1,17 @@
 import { Database as DatabaseExtension } from "@hocuspocus/extension-database";
 import { type Document, Hocuspocus, type onStoreDocumentPayload } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/errors.ts";
-import { initRoomDoc } from "../../shared/room-doc/index.ts";
+import { initRoomDoc, type ReceiptView, roomMaps } from "../../shared/room-doc/index.ts";
 import { type SessionUser, userForToken } from "../auth/sessions.ts";
 import type { ClusterBus } from "../cluster/bus.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import { isCurrentMember } from "../rooms/membership.ts";
+import { UpdateGate } from "./accept-update.ts";
+import { ClientBindings } from "./client-bindings.ts";
 import type { DocumentStore } from "./document-store.ts";
 import { encodeStateless, Refusal, refusedPayload } from "./refuse.ts";
 import { RoomWriter } from "./room-writer.ts";
@@ -22,9 +24,8 @@ export interface SyncContext {
   user?: SessionUser;
 }
 
-// y-protocols sync message types (y-protocols/sync.js).
+// y-protocols sync message type of a state vector request (y-protocols/sync.js): nothing to judge.
 const SYNC_STEP_1 = 0;
-const SYNC_STEP_2 = 1;
 
 /**
  * The Hocuspocus side of the server: authenticates every document a socket opens, makes every
@@ -75,26 +76,40 @@ export function createSyncServer(deps: {
 
     async beforeSync({ type, payload, document, connection, context }) {
       if (type === SYNC_STEP_1 || connection.readOnly) return;
-      // Only what the server does not have yet is logged: an honest reconnect resends plenty.
-      if (type === SYNC_STEP_2 && Y.snapshotContainsUpdate(Y.snapshot(document), payload)) return;
-      const update = Y.diffUpdate(payload, Y.encodeStateVector(document));
-      await log.append({
-        documentName: document.name,
-        update,
-        origin: "connection",
-        userId: context.user?.id ?? null,
-        connectionId: connection.socketId,
-      });
+      if (!context.user) throw new Refusal(CLOSE_CODES.unauthenticated, "unauthenticated", "No user on this connection.");
+      await gate.accept(document, connection, context.user, payload);
+    },
+
+    async afterUnloadDocument({ documentName }) {
+      bindings.forget(documentName);
+      gate.receiptFloors.delete(documentName);
     },
 
     async afterLoadDocument({ document }) {
       const name = parseDocumentName(document.name);
       if (name?.kind !== "room") return;
+      await bindings.load(document.name);
+      await bindServerClientId(document);
       watchRoom(document);
       // Stamps the schema version on a new room and sequences messages a crash left unsequenced.
       await writer.commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => initRoomDoc(doc), undefined, true);
     },
   });
+
+  const bindings = new ClientBindings(db);
+  const gate = new UpdateGate(db, log, bindings, logger);
+
+  /**
+   * The server writes into a loaded document with the document's own client id: bind it to the
+   * server, and pick another if a user already holds that one (ids are random 32-bit numbers).
+   */
+  async function bindServerClientId(document: Document): Promise<void> {
+    while (bindings.of(document.name).has(document.clientID) && bindings.of(document.name).get(document.clientID) !== null) {
+      document.clientID = Math.floor(Math.random() * 2 ** 32);
+    }
+    await db.transaction((tx) => bindings.claim(tx, document.name, [document.clientID], null));
+    bindings.remember(document.name, [document.clientID], null);
+  }
 
   const writer = new RoomWriter(log, (document) => {
     logger.error({ document: document.name }, "could not store a server change; reloading the document");
@@ -114,9 +129,11 @@ export function createSyncServer(deps: {
       queueMicrotask(() => {
         const touched = pending ?? emptyTouched();
         pending = null;
+        const floors = gate.receiptFloors.get(document.name);
+        gate.receiptFloors.delete(document.name);
         if (touched.messageIds.size === 0 && touched.receiptUserIds.size === 0) return;
         writer
-          .commit(document, { origin: "server", userId: null, connectionId: null }, () => {}, touched)
+          .commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => restoreReceipts(doc, floors), touched)
           .catch((error: unknown) => logger.error({ err: error, document: document.name }, "sequencing failed"));
       });
     });
@@ -139,6 +156,15 @@ export function createSyncServer(deps: {
   });
 
   return { hocuspocus, writer };
+}
+
+/** Put back read markers a stale tab moved backwards: a receipt only moves forward. */
+function restoreReceipts(doc: Y.Doc, floors: Map<string, ReceiptView> | undefined): void {
+  const receipts = roomMaps(doc).receipts;
+  for (const [userId, floor] of floors ?? []) {
+    const now = receipts.get(userId);
+    if (!now || now.seq < floor.seq) receipts.set(userId, floor);
+  }
 }
 
 function assertNever(value: never): never {

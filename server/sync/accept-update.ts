@@ -1,0 +1,85 @@
+import type { Connection, Document } from "@hocuspocus/server";
+import * as Y from "yjs";
+import { parseDocumentName } from "../../shared/document-names.ts";
+import { CLOSE_CODES } from "../../shared/errors.ts";
+import type { ReceiptView } from "../../shared/room-doc/index.ts";
+import { type UpdateAuthor, type Verdict, validateRoomUpdate } from "../../shared/update-validation/index.ts";
+import type { SessionUser } from "../auth/sessions.ts";
+import type { Database } from "../db/database.ts";
+import type { Logger } from "../logger.ts";
+import { isGroupAdmin } from "../rooms/membership.ts";
+import { BindingConflict, type ClientBindings } from "./client-bindings.ts";
+import { Refusal, refusedPayload } from "./refuse.ts";
+import type { UpdateLogWriter } from "./update-log-writer.ts";
+
+/**
+ * The gate every client update to a room passes before Hocuspocus applies, broadcasts or
+ * acknowledges it: validate it against the server's document, then make what it adds durable
+ * (binding any new client ids to its author in the same transaction). A refusal sends the
+ * `refused` message and closes the room for that connection only.
+ */
+export class UpdateGate {
+  /** Per document: the receipt a stale tab moved backwards, restored after the update applies. */
+  readonly receiptFloors = new Map<string, Map<string, ReceiptView>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: UpdateLogWriter,
+    private readonly bindings: ClientBindings,
+    private readonly logger: Logger,
+  ) {}
+
+  async accept(document: Document, connection: Connection, user: SessionUser, payload: Uint8Array): Promise<void> {
+    const name = parseDocumentName(document.name);
+    if (name?.kind !== "room") return;
+    const verdict = await this.judge(document, name.roomId, user, payload);
+    if (!verdict.ok) this.refuse(document, connection, user, verdict);
+    if (!verdict.changes) return;
+    if (verdict.receiptFloor) {
+      const floors = this.receiptFloors.get(document.name) ?? new Map<string, ReceiptView>();
+      floors.set(user.id, verdict.receiptFloor);
+      this.receiptFloors.set(document.name, floors);
+    }
+    try {
+      await this.log.append({
+        documentName: document.name,
+        // Only what the server lacks is stored: an honest reconnect resends plenty it already has.
+        update: Y.diffUpdate(payload, Y.encodeStateVector(document)),
+        origin: "connection",
+        userId: user.id,
+        connectionId: connection.socketId,
+        effects: (tx) => this.bindings.claim(tx, document.name, verdict.claimedClientIds, user.id),
+      });
+    } catch (error) {
+      if (error instanceof BindingConflict) {
+        this.refuse(document, connection, user, {
+          ok: false,
+          code: "forged_author",
+          message: "The update writes with another user's client id.",
+        });
+      }
+      throw error;
+    }
+    this.bindings.remember(document.name, verdict.claimedClientIds, user.id);
+  }
+
+  private async judge(document: Document, roomId: string, user: SessionUser, payload: Uint8Array): Promise<Verdict> {
+    const bindings = this.bindings.of(document.name);
+    const author: UpdateAuthor = { userId: user.id, mayModerate: user.is_server_admin };
+    const verdict = validateRoomUpdate(document, payload, author, bindings);
+    // Moderation is rare: look the role up only when it could change the verdict.
+    if (!verdict.ok && verdict.code === "not_permitted" && !author.mayModerate && (await isGroupAdmin(this.db, roomId, user.id))) {
+      return validateRoomUpdate(document, payload, { ...author, mayModerate: true }, bindings);
+    }
+    return verdict;
+  }
+
+  private refuse(document: Document, connection: Connection, user: SessionUser, verdict: Extract<Verdict, { ok: false }>): never {
+    this.logger.warn(
+      { document: document.name, user: user.id, connection: connection.socketId, code: verdict.code, reason: verdict.message },
+      "refused an update",
+    );
+    connection.sendStateless(refusedPayload(verdict.code, verdict.message));
+    throw new Refusal(CLOSE_CODES.refused, verdict.code, verdict.message);
+  }
+}
