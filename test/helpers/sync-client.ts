@@ -66,3 +66,15 @@ export function openDocument(socket: HocuspocusProviderWebsocket, name: string, 
     destroy: () => provider.destroy(),
   };
 }
+
+/** Cut the socket and wait until it is really closed: changes made after this are offline. */
+export async function goOffline(socket: HocuspocusProviderWebsocket): Promise<void> {
+  socket.disconnect();
+  await waitFor(() => socket.status === "disconnected", "the socket to close");
+}
+
+/** Reconnect the socket; every attached document resyncs, sending what it wrote offline. */
+export async function goOnline(socket: HocuspocusProviderWebsocket): Promise<void> {
+  await socket.connect();
+  await waitFor(() => socket.status === "connected", "the socket to reconnect");
+}

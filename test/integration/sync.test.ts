@@ -3,7 +3,7 @@ import { newId } from "../../shared/ids.ts";
 import { listMessages, sendMessage } from "../../shared/room-doc/index.ts";
 import { signUpAll, type TestUser } from "../helpers/api-client.ts";
 import { backendsUnderTest } from "../helpers/backends.ts";
-import { connectSocket, openDocument } from "../helpers/sync-client.ts";
+import { connectSocket, goOffline, goOnline, openDocument } from "../helpers/sync-client.ts";
 import { useTestServer } from "../helpers/test-server.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
@@ -112,11 +112,11 @@ describe.each(backendsUnderTest())("sync over the WebSocket on %s", (backend) =>
     const benSocket = socketFor();
     const benRoom = openDocument(benSocket, `room:${roomId}`, ben.token);
     await Promise.all([anaRoom.synced(), benRoom.synced()]);
-    benSocket.disconnect();
+    await goOffline(benSocket);
     for (let i = 0; i < 5; i++) sendMessage(benRoom.doc, { id: newId(), sender_id: ben.id, content: `offline ${i}` });
     for (let i = 0; i < 5; i++) sendMessage(anaRoom.doc, { id: newId(), sender_id: ana.id, content: `online ${i}` });
     await anaRoom.saved();
-    await benSocket.connect();
+    await goOnline(benSocket);
     await benRoom.saved();
     const everywhere = (doc: typeof anaRoom.doc) => listMessages(doc, { limit: 100 }).map((m) => `${m.seq}:${m.content}`);
     await waitFor(() => {

@@ -1,0 +1,119 @@
+import { HocuspocusProvider, type HocuspocusProviderWebsocket } from "@hocuspocus/provider";
+import * as Y from "yjs";
+import { roomDocumentName } from "../../shared/document-names.ts";
+import type { ErrorCode } from "../../shared/errors.ts";
+import { parseServerStateless } from "../../shared/protocol.ts";
+import { allMessages, type MessageView } from "../../shared/room-doc/index.ts";
+
+/** A message the user wrote that the server had not accepted when the room was refused. */
+export type UnsentMessage = Pick<MessageView, "id" | "type" | "content" | "media_urls" | "location" | "reply_to_id">;
+
+/** Where a room's local copy lives between sessions (y-indexeddb in the browser; nothing in tests). */
+export interface LocalCopy {
+  /** Load the stored copy into `doc` and keep storing its changes. */
+  attach(name: string, doc: Y.Doc): Promise<void>;
+  /** Forget the stored copy (after a refusal, so the refused change is not resent forever). */
+  clear(name: string): Promise<void>;
+}
+
+/** What a refusal leaves the user with. */
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+  /** The user's messages that had not been accepted: offer them for a retry, do not lose them. */
+  unsent: UnsentMessage[];
+}
+
+/**
+ * One room of the signed-in user over the shared socket, with the recovery the server's
+ * validation asks of clients: when the server refuses an update it closes the room for this
+ * client; the session keeps the user's unsent messages, drops the local copy (memory and stored),
+ * opens a fresh copy that resyncs from the server, and reports the refusal so the app can show it
+ * and offer the unsent text again. The refused change is therefore never resent.
+ */
+export class RoomSession {
+  doc: Y.Doc;
+  provider: HocuspocusProvider;
+  private readonly listeners = new Set<(refusal: Refusal) => void>();
+  private recovering: Promise<void> | null = null;
+
+  constructor(
+    private readonly options: {
+      socket: HocuspocusProviderWebsocket;
+      roomId: string;
+      userId: string;
+      token: string | (() => Promise<string>);
+      localCopy?: LocalCopy;
+    },
+  ) {
+    this.doc = new Y.Doc();
+    this.provider = this.open(this.doc);
+  }
+
+  get name(): string {
+    return roomDocumentName(this.options.roomId);
+  }
+
+  /** Call `listener` on every refusal; returns the unsubscribe function. */
+  onRefused(listener: (refusal: Refusal) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves when the current copy has synced with the server. */
+  whenSynced(): Promise<void> {
+    const provider = this.provider;
+    if (provider.isSynced) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onSynced = ({ state }: { state: boolean }) => {
+        if (!state) return;
+        provider.off("synced", onSynced);
+        resolve();
+      };
+      provider.on("synced", onSynced);
+    });
+  }
+
+  destroy(): void {
+    this.provider.destroy();
+    this.doc.destroy();
+  }
+
+  private open(doc: Y.Doc): HocuspocusProvider {
+    void this.options.localCopy?.attach(this.name, doc);
+    const provider = new HocuspocusProvider({
+      websocketProvider: this.options.socket,
+      name: this.name,
+      token: this.options.token,
+      document: doc,
+      onStateless: ({ payload }) => {
+        const message = parseServerStateless(payload);
+        if (message?.type === "refused") void this.recover(message.code, message.message);
+      },
+    });
+    provider.attach();
+    return provider;
+  }
+
+  private recover(code: ErrorCode, message: string): Promise<void> {
+    this.recovering ??= (async () => {
+      const unsent = this.unsentMessages();
+      this.provider.destroy();
+      this.doc.destroy();
+      await this.options.localCopy?.clear(this.name);
+      this.doc = new Y.Doc();
+      this.provider = this.open(this.doc);
+      for (const listener of this.listeners) listener({ code, message, unsent });
+    })().finally(() => {
+      this.recovering = null;
+    });
+    return this.recovering;
+  }
+
+  /** My messages the server has not sequenced: not accepted as far as this copy knows. */
+  private unsentMessages(): UnsentMessage[] {
+    return allMessages(this.doc)
+      .filter((m) => m.sender_id === this.options.userId && m.seq === null && !m.deleted && m.type !== "system")
+      .map(({ id, type, content, media_urls, location, reply_to_id }) => ({ id, type, content, media_urls, location, reply_to_id }));
+  }
+}
