@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import type { Logger } from "./logger.ts";
 import type { DocumentStore } from "./sync/document-store.ts";
+import type { MessageRateLimiter } from "./sync/message-rate.ts";
 import type { RoomDocuments } from "./sync/room-documents.ts";
 import type { UpdateLogWriter } from "./sync/update-log-writer.ts";
 
@@ -19,4 +20,5 @@ export interface AppContext {
   rooms: RoomDocuments;
   store: DocumentStore;
   log: UpdateLogWriter;
+  messageRate: MessageRateLimiter;
 }

@@ -16,6 +16,7 @@ import type { Logger } from "./logger.ts";
 import { messageRoutes } from "./messages/routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { DocumentStore } from "./sync/document-store.ts";
+import { MessageRateLimiter } from "./sync/message-rate.ts";
 import { RoomDocuments } from "./sync/room-documents.ts";
 import { createSyncServer } from "./sync/sync-server.ts";
 import { UpdateLogWriter } from "./sync/update-log-writer.ts";
@@ -54,12 +55,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       : localBus();
   const store = new DocumentStore(db);
   const log = new UpdateLogWriter(db);
+  const messageRate = new MessageRateLimiter(db, config.MESSAGES_PER_MINUTE, config.MESSAGES_ABUSE_PER_TEN_MINUTES);
   const { hocuspocus, writer } = createSyncServer({
     db,
     store,
     log,
     bus,
     logger,
+    messageRate,
     compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
   });
   const context: AppContext = {
@@ -72,6 +75,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     hocuspocus,
     loginLimiter: new LoginLimiter(db, config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS),
     rooms: new RoomDocuments(hocuspocus, writer),
+    messageRate,
   };
 
   const app = Fastify({

@@ -15,6 +15,10 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(15 * 60),
+  /** New messages per user per minute before acknowledgements are held back (pacing, not refusal). */
+  MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /** New messages per user per ten minutes above which sends are refused (429 / rate_limited). */
+  MESSAGES_ABUSE_PER_TEN_MINUTES: z.coerce.number().int().positive().default(1000),
   /** Update-log entries of one document after which it is compacted into a new snapshot. */
   COMPACT_AFTER_UPDATES: z.coerce.number().int().positive().default(500),
 });

@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   conflict: { status: 409, action: "Refresh and decide again: the state changed." },
   payload_too_large: { status: 413, action: "Send less: the body is over the size limit." },
   unsupported_media_type: { status: 415, action: "Send JSON with Content-Type: application/json." },
-  rate_limited: { status: 429, action: "Wait for Retry-After seconds, then try again." },
+  rate_limited: { status: 429, action: "Wait for Retry-After seconds (or a minute on the WebSocket), then try again." },
   message_not_found: { status: 404, action: "Refresh the room: the message does not exist there." },
   not_message_owner: { status: 403, action: "Do not retry: only the sender may do this." },
   message_deleted: { status: 409, action: "Refresh: the message was deleted." },

@@ -109,6 +109,13 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const body = parse(messageCreateSchema, request.body);
     const m = await membership(me, roomId);
     await assertMayWrite(me, m);
+    const rate = await ctx.messageRate.decide(me.id, 1);
+    if (rate.action === "refuse") {
+      throw new HttpError("rate_limited", `Too many messages: wait ${rate.retryAfterSeconds} s.`, {
+        "retry-after": String(rate.retryAfterSeconds),
+      });
+    }
+    if (rate.action === "delay") await new Promise((resolve) => setTimeout(resolve, rate.ms));
     const { id, created } = await rooms
       .write(roomId, author(me), (doc) =>
         sendMessage(doc, {

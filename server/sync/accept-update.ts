@@ -9,6 +9,7 @@ import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import { isGroupAdmin } from "../rooms/membership.ts";
 import { BindingConflict, type ClientBindings } from "./client-bindings.ts";
+import type { MessageRateLimiter } from "./message-rate.ts";
 import { Refusal, refusedPayload } from "./refuse.ts";
 import type { UpdateLogWriter } from "./update-log-writer.ts";
 
@@ -26,6 +27,7 @@ export class UpdateGate {
     private readonly db: Database,
     private readonly log: UpdateLogWriter,
     private readonly bindings: ClientBindings,
+    private readonly rate: MessageRateLimiter,
     private readonly logger: Logger,
   ) {}
 
@@ -35,6 +37,12 @@ export class UpdateGate {
     const verdict = await this.judge(document, name.roomId, user, payload);
     if (!verdict.ok) this.refuse(document, connection, user, verdict);
     if (!verdict.changes) return;
+    const rate = await this.rate.decide(user.id, verdict.newMessages);
+    if (rate.action === "refuse") {
+      this.refuse(document, connection, user, { code: "rate_limited", message: `Too many messages: wait ${rate.retryAfterSeconds} s.` });
+    }
+    // Holding the acknowledgement back paces this connection: it sends its next update after it.
+    if (rate.action === "delay") await new Promise((resolve) => setTimeout(resolve, rate.ms));
     if (verdict.receiptFloor) {
       const floors = this.receiptFloors.get(document.name) ?? new Map<string, ReceiptView>();
       floors.set(user.id, verdict.receiptFloor);
@@ -53,7 +61,6 @@ export class UpdateGate {
     } catch (error) {
       if (error instanceof BindingConflict) {
         this.refuse(document, connection, user, {
-          ok: false,
           code: "forged_author",
           message: "The update writes with another user's client id.",
         });
@@ -74,7 +81,12 @@ export class UpdateGate {
     return verdict;
   }
 
-  private refuse(document: Document, connection: Connection, user: SessionUser, verdict: Extract<Verdict, { ok: false }>): never {
+  private refuse(
+    document: Document,
+    connection: Connection,
+    user: SessionUser,
+    verdict: { code: Extract<Verdict, { ok: false }>["code"] | "rate_limited"; message: string },
+  ): never {
     this.logger.warn(
       { document: document.name, user: user.id, connection: connection.socketId, code: verdict.code, reason: verdict.message },
       "refused an update",

@@ -13,6 +13,7 @@ import { isCurrentMember } from "../rooms/membership.ts";
 import { UpdateGate } from "./accept-update.ts";
 import { ClientBindings } from "./client-bindings.ts";
 import type { DocumentStore } from "./document-store.ts";
+import type { MessageRateLimiter } from "./message-rate.ts";
 import { encodeStateless, Refusal, refusedPayload } from "./refuse.ts";
 import { RoomWriter } from "./room-writer.ts";
 import { collectTouched, emptyTouched, type Touched } from "./touched.ts";
@@ -39,6 +40,7 @@ export function createSyncServer(deps: {
   bus: ClusterBus;
   logger: Logger;
   compactAfterUpdates: number;
+  messageRate: MessageRateLimiter;
 }) {
   const { db, store, log, bus, logger } = deps;
 
@@ -97,7 +99,7 @@ export function createSyncServer(deps: {
   });
 
   const bindings = new ClientBindings(db);
-  const gate = new UpdateGate(db, log, bindings, logger);
+  const gate = new UpdateGate(db, log, bindings, deps.messageRate, logger);
 
   /**
    * The server writes into a loaded document with the document's own client id: bind it to the

@@ -31,6 +31,8 @@ export type Verdict =
       claimedClientIds: number[];
       /** The author's receipt before a stale tab moved it backwards: the server restores it. */
       receiptFloor: ReceiptView | null;
+      /** How many messages the update creates (for the message rate limits). */
+      newMessages: number;
     }
   | { ok: false; code: RefusalCode; message: string };
 
@@ -103,7 +105,13 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
   for (const message of creations.values()) judgeCreation(message, author, now, messageIdsKnown);
   const deletions = judgeDeletions(doc, decoded.ds, locator, author);
 
-  return { ok: true, changes: newItems.length > 0 || deletions > 0 || claimed.size > 0, claimedClientIds: [...claimed], receiptFloor };
+  return {
+    ok: true,
+    changes: newItems.length > 0 || deletions > 0 || claimed.size > 0,
+    claimedClientIds: [...claimed],
+    receiptFloor,
+    newMessages: creations.size,
+  };
 }
 
 /** The value an item writes: a map entry holds one plain value; deleted content holds none. */
@@ -217,6 +225,13 @@ function judgeCreation(message: NewMessage, author: UpdateAuthor, now: number, m
   }
 }
 
+/** The sender (not of a system message) or a moderator may delete a message. */
+function mayDelete(doc: Y.Doc, messageId: string, author: UpdateAuthor): boolean {
+  const message = roomMaps(doc).messages.get(messageId);
+  if (!(message instanceof Y.Map)) return false;
+  return author.mayModerate || (message.get("sender_id") === author.userId && message.get("type") !== "system");
+}
+
 /** Deletions the server has not applied yet, each allowed for the author; returns how many. */
 function judgeDeletions(doc: Y.Doc, ds: ReturnType<typeof Y.decodeUpdate>["ds"], locator: Locator, author: UpdateAuthor): number {
   let count = 0;
@@ -248,7 +263,10 @@ function judgeDeletion(doc: Y.Doc, item: Y.Item, at: Location | null, author: Up
     return;
   }
   if (at?.kind === "root" && at.key !== null) {
-    if (at.root === "reactions" && parseReactionKey(at.key)?.userId === author.userId) return;
+    const reaction = at.root === "reactions" ? parseReactionKey(at.key) : null;
+    if (reaction?.userId === author.userId) return;
+    // Deleting a message clears its reactions: whoever may delete it may clear them.
+    if (reaction && mayDelete(doc, reaction.messageId, author)) return;
     if (at.root === "receipts" && at.key === author.userId) return;
     if (at.root === "messages") throw new Refusal("not_permitted", "Messages are deleted by marking them deleted, not removed.");
   }
