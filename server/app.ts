@@ -55,7 +55,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       : localBus();
   const store = new DocumentStore(db);
   const log = new UpdateLogWriter(db);
-  const messageRate = new MessageRateLimiter(db, config.MESSAGES_PER_MINUTE, config.MESSAGES_ABUSE_PER_TEN_MINUTES);
+  const messageRate = new MessageRateLimiter(db, {
+    perUserPerMinute: config.MESSAGES_PER_MINUTE,
+    perUserPerTenMinutes: config.MESSAGES_ABUSE_PER_TEN_MINUTES,
+    perRoomPerMinute: config.MESSAGES_PER_ROOM_PER_MINUTE,
+  });
+  if (config.UNSAFE_SKIP_UPDATE_VALIDATION)
+    logger.warn("UNSAFE_SKIP_UPDATE_VALIDATION: WebSocket updates are NOT validated (benchmarks only)");
   const { hocuspocus, writer } = createSyncServer({
     db,
     store,
@@ -63,6 +69,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     bus,
     logger,
     messageRate,
+    skipValidation: config.UNSAFE_SKIP_UPDATE_VALIDATION,
     compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
   });
   const context: AppContext = {

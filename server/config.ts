@@ -19,6 +19,13 @@ const envSchema = z.object({
   MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /** New messages per user per ten minutes above which sends are refused (429 / rate_limited). */
   MESSAGES_ABUSE_PER_TEN_MINUTES: z.coerce.number().int().positive().default(1000),
+  /** New messages per room per minute (all members) before acknowledgements are held back. */
+  MESSAGES_PER_ROOM_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Benchmarks only: accept WebSocket updates without judging them, to measure what judging costs. */
+  UNSAFE_SKIP_UPDATE_VALIDATION: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   /** Update-log entries of one document after which it is compacted into a new snapshot. */
   COMPACT_AFTER_UPDATES: z.coerce.number().int().positive().default(500),
 });

@@ -109,7 +109,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const body = parse(messageCreateSchema, request.body);
     const m = await membership(me, roomId);
     await assertMayWrite(me, m);
-    const rate = await ctx.messageRate.decide(me.id, 1);
+    const rate = await ctx.messageRate.decide(me.id, roomId, 1);
     if (rate.action === "refuse") {
       throw new HttpError("rate_limited", `Too many messages: wait ${rate.retryAfterSeconds} s.`, {
         "retry-after": String(rate.retryAfterSeconds),

@@ -7,7 +7,7 @@ import type { Queryable } from "../db/database.ts";
  * all maintained by the server as the documents change.
  */
 const ROOM_SELECT = `
-  SELECT r.id, r.type, r.name, r.description, r.visibility, r.context_type, r.context_id,
+  SELECT r.id, r.type, r.name, r.description, r.visibility, r.slow_mode_seconds, r.context_type, r.context_id,
          r.created_by, r.created_at, r.last_message_at, r.last_message,
          COALESCE(r.last_message_at, r.created_at)::text AS sort_at,
          me.role AS my_role, COALESCE(me.is_muted, false) AS is_muted, COALESCE(me.is_archived, false) AS is_archived,
@@ -29,6 +29,7 @@ interface RoomRow {
   name: string | null;
   description: string | null;
   visibility: "private" | "public";
+  slow_mode_seconds: number;
   context_type: string | null;
   context_id: string | null;
   created_by: string | null;
@@ -58,6 +59,7 @@ function toRoom(row: RoomRow): ChatRoomResponse {
     name: row.name,
     description: row.description,
     visibility: row.visibility,
+    slow_mode_seconds: row.slow_mode_seconds,
     context: row.context_type && row.context_id ? { type: row.context_type, id: row.context_id } : null,
     created_by: row.created_by,
     created_at: new Date(row.created_at).toISOString(),

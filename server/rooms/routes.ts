@@ -165,8 +165,16 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
     await db.query(
       `UPDATE chat_rooms SET name = COALESCE($2, name),
          description = CASE WHEN $3 THEN $4 ELSE description END,
-         visibility = COALESCE($5, visibility), updated_at = now() WHERE id = $1`,
-      [roomId, body.name ?? null, body.description !== undefined, body.description ?? null, body.visibility ?? null],
+         visibility = COALESCE($5, visibility), slow_mode_seconds = COALESCE($6, slow_mode_seconds),
+         updated_at = now() WHERE id = $1`,
+      [
+        roomId,
+        body.name ?? null,
+        body.description !== undefined,
+        body.description ?? null,
+        body.visibility ?? null,
+        body.slow_mode_seconds ?? null,
+      ],
     );
     if (body.name && body.name !== room.name) await announce(roomId, [{ kind: "room_renamed", actor: me.id, name: body.name }]);
     return respond(me, roomId);

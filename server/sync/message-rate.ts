@@ -4,6 +4,9 @@ import type { Queryable } from "../db/database.ts";
 /** The longest an acknowledgement is held back to pace a burst. */
 const MAX_PACING_DELAY_MS = 5_000;
 
+/** A burst this many times over a pace is a flood, refused rather than paced. */
+const FLOOD_FACTOR = 10;
+
 function postgresLimiter(db: Queryable, keyPrefix: string, points: number, duration: number): RateLimiterPostgres {
   return new RateLimiterPostgres({
     // The library calls `query({ text, values })`; our runner takes (sql, params).
@@ -18,43 +21,91 @@ function postgresLimiter(db: Queryable, keyPrefix: string, points: number, durat
   });
 }
 
-/** What to do with a user's new messages. */
+/** What to do with new messages. */
 export type RateDecision = { action: "accept" } | { action: "delay"; ms: number } | { action: "refuse"; retryAfterSeconds: number };
 
+/** The limits that apply to one send. */
+export interface RateLimits {
+  perUserPerMinute: number;
+  perUserPerTenMinutes: number;
+  perRoomPerMinute: number;
+}
+
+interface Pace {
+  limiter: RateLimiterPostgres;
+  key: string;
+  msPerMessage: number;
+}
+
 /**
- * Message rate per user, over every path (WebSocket and REST) and every server process: the
- * counters live in PostgreSQL (rate-limiter-flexible). A burst above the pace (an offline backlog
- * arriving at once, a quick exchange) is delayed, never refused; only a sustained flood above the
- * abuse limit is refused.
+ * Message rates over every path (WebSocket and REST) and every server process, counted in
+ * PostgreSQL (rate-limiter-flexible): per user, per room, and a room's slow mode (one message per
+ * member per N seconds, set by a group admin; admins are exempt). A burst above a pace (an offline
+ * backlog arriving at once, a quick exchange) is delayed, never refused; a flood far above a pace,
+ * or above the per-user ten-minute limit, is refused.
  */
 export class MessageRateLimiter {
-  private readonly pace: RateLimiterPostgres;
-  private readonly abuse: RateLimiterPostgres;
-  private readonly msPerMessage: number;
+  private readonly userPace: RateLimiterPostgres;
+  private readonly userAbuse: RateLimiterPostgres;
+  private readonly roomPace: RateLimiterPostgres;
+  private readonly slowModes = new Map<number, RateLimiterPostgres>();
 
-  constructor(db: Queryable, perMinute: number, abusePerTenMinutes: number) {
-    this.msPerMessage = 60_000 / perMinute;
-    this.pace = postgresLimiter(db, "messages:pace", perMinute, 60);
-    this.abuse = postgresLimiter(db, "messages:abuse", abusePerTenMinutes, 600);
+  constructor(
+    private readonly db: Queryable,
+    private readonly limits: RateLimits,
+  ) {
+    this.userPace = postgresLimiter(db, "messages:user", limits.perUserPerMinute, 60);
+    this.userAbuse = postgresLimiter(db, "messages:abuse", limits.perUserPerTenMinutes, 600);
+    this.roomPace = postgresLimiter(db, "messages:room", limits.perRoomPerMinute, 60);
   }
 
-  /** Count `messages` new messages of `userId` and decide. */
-  async decide(userId: string, messages: number): Promise<RateDecision> {
+  /** Count `messages` new messages of `userId` in `roomId` and decide. */
+  async decide(userId: string, roomId: string, messages: number): Promise<RateDecision> {
     if (messages <= 0) return { action: "accept" };
     try {
-      await this.abuse.consume(userId, messages);
+      await this.userAbuse.consume(userId, messages);
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
       return { action: "refuse", retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
     }
-    try {
-      await this.pace.consume(userId, messages);
-      return { action: "accept" };
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) throw error;
-      // Each message over the pace waits its share of the minute, like a leaky bucket.
-      const excess = error.consumedPoints - this.pace.points;
-      return { action: "delay", ms: Math.min(MAX_PACING_DELAY_MS, excess * this.msPerMessage) };
+    const paces: Pace[] = [
+      { limiter: this.userPace, key: userId, msPerMessage: 60_000 / this.limits.perUserPerMinute },
+      { limiter: this.roomPace, key: roomId, msPerMessage: 60_000 / this.limits.perRoomPerMinute },
+    ];
+    const slow = await this.slowModeFor(userId, roomId);
+    if (slow) paces.push(slow);
+    let delay = 0;
+    for (const pace of paces) {
+      try {
+        await pace.limiter.consume(pace.key, messages);
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        // Each message over the pace waits its share, like a leaky bucket; far over is a flood.
+        const excess = error.consumedPoints - pace.limiter.points;
+        if (excess > FLOOD_FACTOR * pace.limiter.points) {
+          return { action: "refuse", retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
+        }
+        delay = Math.max(delay, excess * pace.msPerMessage);
+      }
     }
+    return delay > 0 ? { action: "delay", ms: Math.min(MAX_PACING_DELAY_MS, delay) } : { action: "accept" };
+  }
+
+  /** The room's slow mode for this member, or null when it is off or they are an admin. */
+  private async slowModeFor(userId: string, roomId: string): Promise<Pace | null> {
+    const { rows } = await this.db.query<{ slow_mode_seconds: number; role: string | null }>(
+      `SELECT r.slow_mode_seconds, p.role FROM chat_rooms r
+         LEFT JOIN chat_participants p ON p.room_id = r.id AND p.user_id = $2
+        WHERE r.id = $1`,
+      [roomId, userId],
+    );
+    const seconds = rows[0]?.slow_mode_seconds ?? 0;
+    if (seconds <= 0 || rows[0]?.role === "admin") return null;
+    let limiter = this.slowModes.get(seconds);
+    if (!limiter) {
+      limiter = postgresLimiter(this.db, `messages:slow${seconds}`, 1, seconds);
+      this.slowModes.set(seconds, limiter);
+    }
+    return { limiter, key: `${roomId}:${userId}`, msPerMessage: seconds * 1000 };
   }
 }

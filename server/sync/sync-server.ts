@@ -41,6 +41,7 @@ export function createSyncServer(deps: {
   logger: Logger;
   compactAfterUpdates: number;
   messageRate: MessageRateLimiter;
+  skipValidation?: boolean;
 }) {
   const { db, store, log, bus, logger } = deps;
 
@@ -99,7 +100,7 @@ export function createSyncServer(deps: {
   });
 
   const bindings = new ClientBindings(db);
-  const gate = new UpdateGate(db, log, bindings, deps.messageRate, logger);
+  const gate = new UpdateGate(db, log, bindings, deps.messageRate, logger, deps.skipValidation ?? false);
 
   /**
    * The server writes into a loaded document with the document's own client id: bind it to the

@@ -48,6 +48,8 @@ export const chatRoomUpdateSchema = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
   description: z.string().max(1000).nullable().optional(),
   visibility: roomVisibilitySchema.optional(),
+  /** Slow mode: each member (not admins) sends at most one message per this many seconds; 0 is off. */
+  slow_mode_seconds: z.number().int().min(0).max(3600).optional(),
 });
 
 /** PUT /api/v1/chat/rooms/{room_id}/settings: mine only. */
@@ -83,6 +85,7 @@ export const chatRoomResponseSchema = z.object({
   name: z.string().nullable(),
   description: z.string().nullable(),
   visibility: roomVisibilitySchema,
+  slow_mode_seconds: z.number().int(),
   context: z.object({ type: z.string(), id: z.string() }).nullable(),
   created_by: z.string().nullable(),
   created_at: z.string(),

@@ -58,3 +58,25 @@ describe.each(backendsUnderTest())("message rate limits on %s", (backend) => {
     expect(stored.filter((m: { content: string }) => m.content.startsWith("spam"))).toHaveLength(0);
   });
 });
+
+describe.each(backendsUnderTest())("slow mode on %s", (backend) => {
+  const t = useTestServer(backend);
+
+  it("lets a group admin set slow mode: members are paced to one message per interval, admins are not", async () => {
+    const [ana, ben] = await signUpAll(t.server.url, "ana", "ben");
+    const room = (await ana.api.post("/api/v1/chat/rooms", { type: "group", name: "Quiet", participant_ids: [ben.id] })).body;
+    const byMember = await ben.api.put(`/api/v1/chat/rooms/${room.id}`, { slow_mode_seconds: 1 });
+    expect(byMember.status).toBe(403);
+    const set = await ana.api.put(`/api/v1/chat/rooms/${room.id}`, { slow_mode_seconds: 2 });
+    expect(set.body.slow_mode_seconds).toBe(2);
+
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) expect((await ben.api.post(`/api/v1/chat/messages/${room.id}`, { content: `slow ${i}` })).status).toBe(201);
+    // The second waited for the interval to pass (fixed windows of 2 s): paced, not refused.
+    expect(Date.now() - started).toBeGreaterThan(1_800);
+
+    const adminStarted = Date.now();
+    for (let i = 0; i < 3; i++) await ana.api.post(`/api/v1/chat/messages/${room.id}`, { content: `admin ${i}` });
+    expect(Date.now() - adminStarted).toBeLessThan(2_000);
+  }, 30_000);
+});

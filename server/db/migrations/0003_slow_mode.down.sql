@@ -1,0 +1,1 @@
+ALTER TABLE chat_rooms DROP COLUMN slow_mode_seconds;
