@@ -66,11 +66,18 @@ async function sendAtRate(send: (i: number) => void): Promise<void> {
 
 const progress = (message: string) => process.stderr.write(`  ${message}\n`);
 
-async function chatScenario(backend: Backend, history: number): Promise<Figures> {
-  progress(`hocuspocus + ${backend}, history ${history}`);
+async function chatScenario(backend: Backend, history: number, validate = true): Promise<Figures> {
+  const scenario = `hocuspocus + ${backend}${validate ? "" : " (validation off)"}`;
+  progress(`${scenario}, history ${history}`);
   const database = await createThrowawayDatabase(backend);
   // The history is seeded by one client at full speed: lift the per-user message limits.
-  const server = await spawnServer({ ...(database.env as Record<string, string>), MESSAGES_PER_MINUTE: "1000000", MESSAGES_ABUSE_PER_TEN_MINUTES: "1000000" });
+  const server = await spawnServer({
+    ...(database.env as Record<string, string>),
+    MESSAGES_PER_MINUTE: "1000000",
+    MESSAGES_ABUSE_PER_TEN_MINUTES: "1000000",
+    MESSAGES_PER_ROOM_PER_MINUTE: "1000000",
+    UNSAFE_SKIP_UPDATE_VALIDATION: validate ? "false" : "true",
+  });
   const users = [];
   for (let i = 0; i < CLIENTS; i++) users.push(await signUp(server.url, `athlete${i}`));
   const [owner, ...rest] = users;
@@ -154,7 +161,7 @@ async function chatScenario(backend: Backend, history: number): Promise<Figures>
   await database.drop();
   const sorted = latencies.sort((a, b) => a - b);
   return {
-    scenario: `hocuspocus + ${backend}`,
+    scenario,
     history,
     cpuMsPerMessage: ((cpuAfter - cpuBefore) * 1000) / MESSAGES,
     p50: percentile(sorted, 50),
@@ -246,6 +253,8 @@ async function floorScenario(history: number): Promise<Figures> {
 const results: Figures[] = [];
 for (const history of HISTORIES) {
   for (const backend of BACKENDS) results.push(await chatScenario(backend, history));
+  // The same run without judging updates (and so without message rate limits): what validation costs.
+  if (BACKENDS.includes("postgres")) results.push(await chatScenario("postgres", history, false));
   results.push(await floorScenario(history));
 }
 console.log(`\n${MESSAGES} messages at ${RATE_PER_SECOND}/s, ${CLIENTS} clients in one room (delivery to the other ${CLIENTS - 1})\n`);
