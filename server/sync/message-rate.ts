@@ -7,6 +7,9 @@ const MAX_PACING_DELAY_MS = 5_000;
 /** A burst this many times over a pace is a flood, refused rather than paced. */
 const FLOOD_FACTOR = 10;
 
+/** How long a room's slow-mode setting and a member's role are reused before they are read again. */
+const SETTINGS_TTL_MS = 5_000;
+
 function postgresLimiter(db: Queryable, keyPrefix: string, points: number, duration: number): RateLimiterPostgres {
   return new RateLimiterPostgres({
     // The library calls `query({ text, values })`; our runner takes (sql, params).
@@ -49,6 +52,8 @@ export class MessageRateLimiter {
   private readonly userAbuse: RateLimiterPostgres;
   private readonly roomPace: RateLimiterPostgres;
   private readonly slowModes = new Map<number, RateLimiterPostgres>();
+  // A short-lived copy of what the database says, so a busy room is not asked on every message.
+  private readonly settings = new Map<string, { at: number; seconds: number; exempt: boolean }>();
 
   constructor(
     private readonly db: Queryable,
@@ -93,14 +98,21 @@ export class MessageRateLimiter {
 
   /** The room's slow mode for this member, or null when it is off or they are an admin. */
   private async slowModeFor(userId: string, roomId: string): Promise<Pace | null> {
-    const { rows } = await this.db.query<{ slow_mode_seconds: number; role: string | null }>(
-      `SELECT r.slow_mode_seconds, p.role FROM chat_rooms r
-         LEFT JOIN chat_participants p ON p.room_id = r.id AND p.user_id = $2
-        WHERE r.id = $1`,
-      [roomId, userId],
-    );
-    const seconds = rows[0]?.slow_mode_seconds ?? 0;
-    if (seconds <= 0 || rows[0]?.role === "admin") return null;
+    const key = `${roomId}:${userId}`;
+    let setting = this.settings.get(key);
+    if (!setting || Date.now() - setting.at > SETTINGS_TTL_MS) {
+      const { rows } = await this.db.query<{ slow_mode_seconds: number; role: string | null }>(
+        `SELECT r.slow_mode_seconds, p.role FROM chat_rooms r
+           LEFT JOIN chat_participants p ON p.room_id = r.id AND p.user_id = $2
+          WHERE r.id = $1`,
+        [roomId, userId],
+      );
+      setting = { at: Date.now(), seconds: rows[0]?.slow_mode_seconds ?? 0, exempt: rows[0]?.role === "admin" };
+      if (this.settings.size > 10_000) this.settings.clear();
+      this.settings.set(key, setting);
+    }
+    const seconds = setting.seconds;
+    if (seconds <= 0 || setting.exempt) return null;
     let limiter = this.slowModes.get(seconds);
     if (!limiter) {
       limiter = postgresLimiter(this.db, `messages:slow${seconds}`, 1, seconds);
