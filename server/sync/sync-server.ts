@@ -55,7 +55,9 @@ export function createSyncServer(deps: {
 
     async onAuthenticate({ token, documentName, context, connectionConfig }) {
       const refuse = (code: ErrorCode, message: string, closeCode: number = CLOSE_CODES.refused): never => {
-        context.socket.send(encodeStateless(documentName, refusedPayload(code, message)));
+        // The socket may already be closing; the refusal below still ends this document.
+        if (context.socket.readyState === context.socket.OPEN)
+          context.socket.send(encodeStateless(documentName, refusedPayload(code, message)));
         throw new Refusal(closeCode, code, message);
       };
       const name = parseDocumentName(documentName);
