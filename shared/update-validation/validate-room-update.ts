@@ -71,8 +71,11 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
 
   const claimed = new Set<number>();
   const newItems: Y.Item[] = [];
+  const updateEnds = new Map<number, number>();
   for (const [client, structs] of index) {
     const known = Y.getState(doc.store, client);
+    const last = structs.at(-1);
+    if (last) updateEnds.set(client, last.id.clock + last.length);
     const fresh = structs.filter((s) => s.id.clock + s.length > known);
     if (fresh.length === 0) continue;
     // An update must continue where the server's copy of that client ends: a gap means it
@@ -103,7 +106,14 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
     if (floor) receiptFloor = floor;
   }
   for (const message of creations.values()) judgeCreation(message, author, now, messageIdsKnown);
-  const deletions = judgeDeletions(doc, decoded.ds, locator, author);
+  const redeleted = new Set(
+    located.flatMap(({ item, at }) =>
+      at.kind === "field" && at.key === "deleted" && item.content instanceof Y.ContentAny && item.content.arr[0] === true
+        ? [at.messageId]
+        : [],
+    ),
+  );
+  const deletions = judgeDeletions(doc, decoded.ds, locator, author, updateEnds, redeleted);
 
   return {
     ok: true,
@@ -208,6 +218,20 @@ function judgeCreation(message: NewMessage, author: UpdateAuthor, now: number, m
   for (const key of REQUIRED_FIELDS) {
     if (!message.fields.has(key)) throw new Refusal("schema_violation", `A new message needs "${key}".`);
   }
+  // What each type needs (as sendMessage requires), satisfied by some value of the field.
+  const some = (key: string, ok: (value: unknown) => boolean) => (message.fields.get(key) ?? []).some(ok);
+  const needs: Record<string, [string, (value: unknown) => boolean]> = {
+    text: ["content", (v) => typeof v === "string" && v.trim().length > 0],
+    image: ["media_urls", (v) => Array.isArray(v) && v.length > 0],
+    file: ["media_urls", (v) => Array.isArray(v) && v.length > 0],
+    location: ["location", (v) => v !== null && typeof v === "object"],
+  };
+  for (const type of message.fields.get("type") ?? []) {
+    const need = needs[String(type)];
+    const deleted = some("deleted", (v) => v === true);
+    if (need && !deleted && !some(need[0], need[1]))
+      throw new Refusal("schema_violation", `A ${String(type)} message needs its ${need[0]}.`);
+  }
   for (const [key, values] of message.fields) {
     for (const value of values) {
       checkFieldValue(key, value);
@@ -232,20 +256,34 @@ function mayDelete(doc: Y.Doc, messageId: string, author: UpdateAuthor): boolean
   return author.mayModerate || (message.get("sender_id") === author.userId && message.get("type") !== "system");
 }
 
-/** Deletions the server has not applied yet, each allowed for the author; returns how many. */
-function judgeDeletions(doc: Y.Doc, ds: ReturnType<typeof Y.decodeUpdate>["ds"], locator: Locator, author: UpdateAuthor): number {
+/**
+ * Deletions the server has not applied yet, each allowed for the author; returns how many. A
+ * range may only cover what exists: the server's items and the update's own new ones. A range
+ * reaching past both would be kept pending by Yjs and delete items that arrive later (anyone's),
+ * and an empty one breaks Yjs when the stored log is loaded again.
+ */
+function judgeDeletions(
+  doc: Y.Doc,
+  ds: ReturnType<typeof Y.decodeUpdate>["ds"],
+  locator: Locator,
+  author: UpdateAuthor,
+  updateEnds: Map<number, number>,
+  redeleted: Set<string>,
+): number {
   let count = 0;
   for (const [client, ranges] of ds.clients) {
     const known = Y.getState(doc.store, client);
+    const exists = Math.max(known, updateEnds.get(client) ?? 0);
     for (const { clock, len } of ranges) {
+      if (len <= 0 || clock + len > exists) throw new Refusal("invalid_update", "The update deletes changes that do not exist.");
       const end = Math.min(clock + len, known);
-      let at = clock;
-      while (at < end) {
-        const item = findInDoc(doc, Y.createID(client, at));
-        if (!item) break;
-        at = item.id.clock + item.length;
-        if (item.deleted) continue;
-        judgeDeletion(doc, item, locator.locate(item), author);
+      const structs = doc.store.clients.get(client) ?? [];
+      // Walk every struct in the range, garbage-collected ones included (they are already deleted).
+      for (let i = clock < end ? Y.findIndexSS(structs, clock) : structs.length; i < structs.length; i++) {
+        const struct = structs[i] as Y.Item | Y.GC;
+        if (struct.id.clock >= end) break;
+        if (!(struct instanceof Y.Item) || struct.deleted) continue;
+        judgeDeletion(doc, struct, locator.locate(struct), author, redeleted);
         count++;
       }
     }
@@ -253,10 +291,11 @@ function judgeDeletions(doc: Y.Doc, ds: ReturnType<typeof Y.decodeUpdate>["ds"],
   return count;
 }
 
-function judgeDeletion(doc: Y.Doc, item: Y.Item, at: Location | null, author: UpdateAuthor): void {
+function judgeDeletion(doc: Y.Doc, item: Y.Item, at: Location | null, author: UpdateAuthor, redeleted: Set<string>): void {
   if (at?.kind === "field" && at.key !== null) {
-    // Removing the `deleted: true` mark would bring a deleted message back.
-    if (at.key === "deleted" && item.content instanceof Y.ContentAny && item.content.arr[0] === true) {
+    // Removing the `deleted: true` mark would bring a deleted message back, unless the update
+    // marks it deleted again (two tabs, or sender and moderator, deleting the same message).
+    if (at.key === "deleted" && item.content instanceof Y.ContentAny && item.content.arr[0] === true && !redeleted.has(at.messageId)) {
       throw new Refusal("not_permitted", "A deleted message stays deleted.");
     }
     judgeFieldChange(doc, at.messageId, at.key, { deleted: true }, author);

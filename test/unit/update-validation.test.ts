@@ -274,4 +274,56 @@ describe("update validation", () => {
     const other = s.client(ana);
     expect(s.judge(other, Y.encodeStateAsUpdate(other.doc))).toMatchObject({ ok: true, changes: false });
   });
+
+  it("accepts two tabs deleting the same message, whichever delete wins", () => {
+    for (let round = 0; round < 8; round++) {
+      const s = setup();
+      const a = s.client(ben);
+      const id = sendMessage(a.doc, { id: newId(), sender_id: ben, content: "hi" }).id;
+      s.push(a);
+      const b = s.client(ben);
+      deleteMessage(a.doc, { message_id: id, actor_id: ben });
+      deleteMessage(b.doc, { message_id: id, actor_id: ben });
+      expect(codeOf(s.push(a))).toBe("accepted");
+      s.pull(b);
+      expect(codeOf(s.push(b))).toBe("accepted");
+    }
+  });
+
+  it("refuses deletions of changes that do not exist yet, and empty ones", () => {
+    const s = setup();
+    const b = s.client(ben);
+    sendMessage(b.doc, { id: newId(), sender_id: ben, content: "hi" });
+    s.push(b);
+    const future = new Y.Doc();
+    // A delete set covering Ben's next thousand changes, which Yjs would keep pending.
+    const clock = Y.getState(s.server.store, b.doc.clientID);
+    const bytes = encodeDeleteOnly({ clients: new Map([[b.doc.clientID, [{ clock, len: 1000 }]]]) });
+    expect(codeOf(s.judge({ doc: future, author: { userId: ana, mayModerate: false } }, bytes))).toBe("invalid_update");
+    const empty = encodeDeleteOnly({ clients: new Map([[b.doc.clientID, [{ clock: 0, len: 0 }]]]) });
+    expect(codeOf(s.judge({ doc: future, author: { userId: ana, mayModerate: false } }, empty))).toBe("invalid_update");
+  });
 });
+
+/** An update with no new structs and only the given delete set (what a forger hand-writes). */
+function encodeDeleteOnly(ds: { clients: Map<number, Array<{ clock: number; len: number }>> }): Uint8Array {
+  const parts: number[] = [0]; // no struct groups
+  const varUint = (n: number) => {
+    let v = n;
+    while (v > 0x7f) {
+      parts.push(0x80 | (v & 0x7f));
+      v = Math.floor(v / 128);
+    }
+    parts.push(v);
+  };
+  varUint(ds.clients.size);
+  for (const [client, ranges] of ds.clients) {
+    varUint(client);
+    varUint(ranges.length);
+    for (const { clock, len } of ranges) {
+      varUint(clock);
+      varUint(len);
+    }
+  }
+  return new Uint8Array(parts);
+}
