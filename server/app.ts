@@ -62,7 +62,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   if (config.UNSAFE_SKIP_UPDATE_VALIDATION)
     logger.warn("UNSAFE_SKIP_UPDATE_VALIDATION: WebSocket updates are NOT validated (benchmarks only)");
-  const { hocuspocus, writer } = createSyncServer({
+  const { hocuspocus, writer, persistence } = createSyncServer({
     db,
     store,
     log,
@@ -124,6 +124,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await app.close();
         await log.drain();
         hocuspocus.closeConnections();
+        await persistence.close();
         await bus.close();
         await db.close();
       })();

@@ -45,13 +45,14 @@ export function createSyncServer(deps: {
 }) {
   const { db, store, log, bus, logger } = deps;
 
+  const persistence = new UpdateLogPersistence(store, log.sinceSnapshot, deps.compactAfterUpdates, logger);
   const hocuspocus: Hocuspocus<SyncContext> = new Hocuspocus<SyncContext>({
     name: "chat",
     quiet: true,
     // The update log makes every change durable as it arrives; the store hook only compacts.
     debounce: 5_000,
     maxDebounce: 30_000,
-    extensions: [new UpdateLogPersistence(store, log.sinceSnapshot, deps.compactAfterUpdates, logger)],
+    extensions: [persistence],
 
     async onAuthenticate({ token, documentName, context, connectionConfig }) {
       const refuse = (code: ErrorCode, message: string, closeCode: number = CLOSE_CODES.refused): never => {
@@ -160,7 +161,7 @@ export function createSyncServer(deps: {
     }
   });
 
-  return { hocuspocus, writer };
+  return { hocuspocus, writer, persistence };
 }
 
 /** Put back read markers a stale tab moved backwards: a receipt only moves forward. */
@@ -185,6 +186,14 @@ function assertNever(value: never): never {
  */
 class UpdateLogPersistence extends DatabaseExtension {
   private readonly snapshotBytes = new Map<string, number>();
+  private compacting = new Set<Promise<unknown>>();
+  private closed = false;
+
+  /** Stop compacting (at shutdown, before the database closes) and wait for a running compaction. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.compacting]);
+  }
 
   constructor(
     private readonly store: DocumentStore,
@@ -204,9 +213,11 @@ class UpdateLogPersistence extends DatabaseExtension {
 
   override async onStoreDocument({ documentName }: onStoreDocumentPayload): Promise<void> {
     const since = this.since.get(documentName);
-    if (!since || since.entries < this.compactAfter || since.bytes < (this.snapshotBytes.get(documentName) ?? 0) / 2) return;
+    if (this.closed || !since || since.entries < this.compactAfter || since.bytes < (this.snapshotBytes.get(documentName) ?? 0) / 2) return;
     this.since.set(documentName, { entries: 0, bytes: 0 });
-    const result = await this.store.compact(documentName);
+    const running = this.store.compact(documentName);
+    this.compacting.add(running);
+    const result = await running.finally(() => this.compacting.delete(running));
     if (!result) return;
     this.snapshotBytes.set(documentName, result.after);
     this.logger.info({ document: documentName, ...result }, "compacted");
