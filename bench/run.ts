@@ -21,6 +21,7 @@ import { type Backend, createThrowawayDatabase } from "../test/helpers/backends.
 import { spawnServer } from "../test/helpers/server-process.ts";
 import { waitFor } from "../test/helpers/wait-for.ts";
 import { cpuSeconds } from "./process-cpu.ts";
+import { validatorMicrosPerMessage } from "./validator.ts";
 
 const CLIENTS = 10;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
@@ -271,4 +272,8 @@ console.table(
     "burst entries/commit": r.burstEntriesPerCommit === null ? "-" : r.burstEntriesPerCommit.toFixed(2),
   })),
 );
+console.log("\nThe validator alone (in-process, CPU to judge one message update):");
+for (const history of HISTORIES) {
+  console.log(`  ${history} messages of history: ${validatorMicrosPerMessage(history).toFixed(1)} µs CPU per message`);
+}
 process.exit(0);
