@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import { parseReactionKey, type ReceiptView, ROOM_DOC_LIMITS, roomMaps } from "../room-doc/index.ts";
-import { findInDoc, indexStructs, type Location, Locator } from "./locate.ts";
+import { indexStructs, type Location, Locator } from "./locate.ts";
 import {
   checkFieldValue,
   checkMessageId,
