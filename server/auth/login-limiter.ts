@@ -1,22 +1,9 @@
-import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { type RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import type { Queryable } from "../db/database.ts";
+import { postgresRateLimiter } from "../db/postgres-rate-limiter.ts";
 
 // One address may be a whole gym's Wi-Fi: it gets this many times the per-username allowance.
 const ADDRESS_ALLOWANCE_FACTOR = 10;
-
-function limiter(db: Queryable, keyPrefix: string, points: number, duration: number): RateLimiterPostgres {
-  return new RateLimiterPostgres({
-    // The library calls `query({ text, values })`; our runner takes (sql, params).
-    storeClient: { query: (q: { text: string; values?: unknown[] }) => db.query(q.text, q.values) },
-    storeType: "pool",
-    tableName: "rate_limits",
-    tableCreated: true,
-    clearExpiredByTimeout: false,
-    keyPrefix,
-    points,
-    duration,
-  });
-}
 
 /**
  * Counts failed logins per username and per client address in the `rate_limits` table, through
@@ -27,8 +14,8 @@ export class LoginLimiter {
   private readonly byAddress: RateLimiterPostgres;
 
   constructor(db: Queryable, maxFailures: number, windowSeconds: number) {
-    this.byUsername = limiter(db, "login:user", maxFailures, windowSeconds);
-    this.byAddress = limiter(db, "login:addr", maxFailures * ADDRESS_ALLOWANCE_FACTOR, windowSeconds);
+    this.byUsername = postgresRateLimiter(db, "login:user", maxFailures, windowSeconds);
+    this.byAddress = postgresRateLimiter(db, "login:addr", maxFailures * ADDRESS_ALLOWANCE_FACTOR, windowSeconds);
   }
 
   private pairs(username: string, address: string): Array<[RateLimiterPostgres, string]> {

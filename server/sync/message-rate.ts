@@ -1,5 +1,6 @@
-import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { type RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import type { Queryable } from "../db/database.ts";
+import { postgresRateLimiter } from "../db/postgres-rate-limiter.ts";
 
 /** The longest an acknowledgement is held back to pace a burst. */
 const MAX_PACING_DELAY_MS = 5_000;
@@ -9,20 +10,6 @@ const FLOOD_FACTOR = 10;
 
 /** How long a room's slow-mode setting and a member's role are reused before they are read again. */
 const SETTINGS_TTL_MS = 5_000;
-
-function postgresLimiter(db: Queryable, keyPrefix: string, points: number, duration: number): RateLimiterPostgres {
-  return new RateLimiterPostgres({
-    // The library calls `query({ text, values })`; our runner takes (sql, params).
-    storeClient: { query: (q: { text: string; values?: unknown[] }) => db.query(q.text, q.values) },
-    storeType: "pool",
-    tableName: "rate_limits",
-    tableCreated: true,
-    clearExpiredByTimeout: false,
-    keyPrefix,
-    points,
-    duration,
-  });
-}
 
 /** What to do with new messages. */
 export type RateDecision = { action: "accept" } | { action: "delay"; ms: number } | { action: "refuse"; retryAfterSeconds: number };
@@ -59,9 +46,9 @@ export class MessageRateLimiter {
     private readonly db: Queryable,
     private readonly limits: RateLimits,
   ) {
-    this.userPace = postgresLimiter(db, "messages:user", limits.perUserPerMinute, 60);
-    this.userAbuse = postgresLimiter(db, "messages:abuse", limits.perUserPerTenMinutes, 600);
-    this.roomPace = postgresLimiter(db, "messages:room", limits.perRoomPerMinute, 60);
+    this.userPace = postgresRateLimiter(db, "messages:user", limits.perUserPerMinute, 60);
+    this.userAbuse = postgresRateLimiter(db, "messages:abuse", limits.perUserPerTenMinutes, 600);
+    this.roomPace = postgresRateLimiter(db, "messages:room", limits.perRoomPerMinute, 60);
   }
 
   /** Count `messages` new messages of `userId` in `roomId` and decide. */
@@ -115,7 +102,7 @@ export class MessageRateLimiter {
     if (seconds <= 0 || setting.exempt) return null;
     let limiter = this.slowModes.get(seconds);
     if (!limiter) {
-      limiter = postgresLimiter(this.db, `messages:slow${seconds}`, 1, seconds);
+      limiter = postgresRateLimiter(this.db, `messages:slow${seconds}`, 1, seconds);
       this.slowModes.set(seconds, limiter);
     }
     return { limiter, key: `${roomId}:${userId}`, msPerMessage: seconds * 1000 };
