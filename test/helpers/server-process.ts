@@ -5,6 +5,12 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
+// Whatever happens to the test or benchmark that started them, no server outlives this process.
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** The real server as a separate OS process (`tsx server/main.ts`), for crash and multi-process tests. */
 export interface ServerProcess {
   url: string;
@@ -24,7 +30,13 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   const output: string[] = [];
   child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
