@@ -10,49 +10,18 @@ import {
   initRoomDoc,
   listMessages,
   ROOM_DOC_SCHEMA_VERSION,
-  RoomDocError,
   roomMaps,
   type SendInput,
   sendMessage,
   storedMessageSchema,
 } from "../../shared/room-doc/index.ts";
+import { refusal, room, updatesOf } from "../helpers/room-doc-fixtures.ts";
 
 const ana = newId();
 const ben = newId();
 
-function room(): Y.Doc {
-  const doc = new Y.Doc();
-  initRoomDoc(doc);
-  return doc;
-}
-
 function send(doc: Y.Doc, sender: string, content: string | null, extra: Partial<SendInput> = {}): string {
   return sendMessage(doc, { id: newId(), sender_id: sender, content, ...extra }).id;
-}
-
-/** The RoomDocError code `fn` throws, or what it did instead. */
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof RoomDocError ? error.code : `not a RoomDocError: ${String(error)}`;
-  }
-  return "no error";
-}
-
-/** How many updates `fn` makes to `doc`. */
-function updatesOf(doc: Y.Doc, fn: () => unknown): number {
-  let updates = 0;
-  const count = () => updates++;
-  doc.on("update", count);
-  try {
-    fn();
-  } catch {
-    // Callers check the refusal separately; here only the updates count.
-  } finally {
-    doc.off("update", count);
-  }
-  return updates;
 }
 
 describe("initRoomDoc", () => {
@@ -167,7 +136,7 @@ describe("sendMessage", () => {
     for (const extra of bad) {
       expect({ extra, code: refusal(() => send(doc, ana, "ok", extra)) }).toEqual({ extra, code: "invalid_message" });
     }
-    expect(updatesOf(doc, () => send(doc, ana, "", {}))).toBe(0);
+    expect(updatesOf(doc, () => refusal(() => send(doc, ana, "", {})))).toBe(0);
     expect(listMessages(doc)).toEqual([]);
   });
 

@@ -6,7 +6,6 @@ import {
   assignSequenceNumbers,
   deleteMessage,
   getMessage,
-  initRoomDoc,
   lastMessage,
   listMessages,
   markRead,
@@ -17,15 +16,10 @@ import {
   type SendInput,
   sendMessage,
 } from "../../shared/room-doc/index.ts";
+import { room } from "../helpers/room-doc-fixtures.ts";
 
 const ana = newId();
 const ben = newId();
-
-function room(): Y.Doc {
-  const doc = new Y.Doc();
-  initRoomDoc(doc);
-  return doc;
-}
 
 function send(doc: Y.Doc, content: string, extra: Partial<SendInput> = {}): string {
   return sendMessage(doc, { sender_id: ana, content, ...extra }).id;

@@ -7,12 +7,12 @@ import {
   getMessage,
   initRoomDoc,
   parseReactionKey,
-  RoomDocError,
   reactionKey,
   removeReaction,
   roomMaps,
   sendMessage,
 } from "../../shared/room-doc/index.ts";
+import { refusal, updatesOf } from "../helpers/room-doc-fixtures.ts";
 
 const ana = newId();
 const ben = newId();
@@ -21,24 +21,6 @@ function roomWithMessage(): { doc: Y.Doc; id: string } {
   const doc = new Y.Doc();
   initRoomDoc(doc);
   return { doc, id: sendMessage(doc, { sender_id: ana, content: "PR today" }).id };
-}
-
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof RoomDocError ? error.code : `not a RoomDocError: ${String(error)}`;
-  }
-  return "no error";
-}
-
-function updatesOf(doc: Y.Doc, fn: () => unknown): number {
-  let updates = 0;
-  const count = () => updates++;
-  doc.on("update", count);
-  fn();
-  doc.off("update", count);
-  return updates;
 }
 
 describe("reactions", () => {

@@ -1,38 +1,14 @@
 import { describe, expect, it } from "vitest";
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { newId } from "../../shared/ids.ts";
-import {
-  assignSequenceNumbers,
-  deleteMessage,
-  initRoomDoc,
-  markRead,
-  RoomDocError,
-  readBy,
-  roomMaps,
-  sendMessage,
-  unreadCount,
-} from "../../shared/room-doc/index.ts";
+import { assignSequenceNumbers, deleteMessage, markRead, readBy, roomMaps, sendMessage, unreadCount } from "../../shared/room-doc/index.ts";
+import { refusal, room } from "../helpers/room-doc-fixtures.ts";
 
 const ana = newId();
 const ben = newId();
 const cem = newId();
 
-function room(): Y.Doc {
-  const doc = new Y.Doc();
-  initRoomDoc(doc);
-  return doc;
-}
-
 const say = (doc: Y.Doc, sender: string, content: string) => sendMessage(doc, { sender_id: sender, content }).id;
-
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof RoomDocError ? error.code : `not a RoomDocError: ${String(error)}`;
-  }
-  return "no error";
-}
 
 describe("markRead", () => {
   it("records the message, its seq and the time under the user's id", () => {
