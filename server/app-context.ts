@@ -1,8 +1,10 @@
 import type { Hocuspocus } from "@hocuspocus/server";
+import type { RateLimiterPostgres } from "rate-limiter-flexible";
 import type { LoginLimiter } from "./auth/login-limiter.ts";
 import type { ClusterBus } from "./cluster/bus.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
+import type { UserFeed } from "./feed/user-feed.ts";
 import type { Logger } from "./logger.ts";
 import type { DocumentStore } from "./sync/document-store.ts";
 import type { MessageRateLimiter } from "./sync/message-rate.ts";
@@ -21,4 +23,7 @@ export interface AppContext {
   store: DocumentStore;
   log: UpdateLogWriter;
   messageRate: MessageRateLimiter;
+  /** Refreshes the live `user:<id>` documents a change concerns. */
+  feed: UserFeed;
+  friendRequestLimiter: RateLimiterPostgres;
 }

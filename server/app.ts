@@ -10,10 +10,13 @@ import { type ClusterBus, localBus, postgresBus } from "./cluster/bus.ts";
 import type { Config } from "./config.ts";
 import { migrateUp } from "./db/migrate.ts";
 import { openDatabase } from "./db/open.ts";
+import { postgresRateLimiter } from "./db/postgres-rate-limiter.ts";
+import { friendRoutes } from "./friends/routes.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
 import { openApiDocument } from "./http/openapi.ts";
 import type { Logger } from "./logger.ts";
 import { messageRoutes } from "./messages/routes.ts";
+import { Presence } from "./presence/presence.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { DocumentStore } from "./sync/document-store.ts";
 import { MessageRateLimiter } from "./sync/message-rate.ts";
@@ -59,16 +62,22 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     perUserPerMinute: config.MESSAGES_PER_MINUTE,
     perUserPerTenMinutes: config.MESSAGES_ABUSE_PER_TEN_MINUTES,
     perRoomPerMinute: config.MESSAGES_PER_ROOM_PER_MINUTE,
+    disabled: config.UNSAFE_SKIP_MESSAGE_RATE_LIMITS,
   });
+  if (config.UNSAFE_SKIP_MESSAGE_RATE_LIMITS)
+    logger.warn("UNSAFE_SKIP_MESSAGE_RATE_LIMITS: message rates are NOT limited (benchmarks only)");
+  const presence = new Presence(db, bus, logger);
+  await presence.start();
   if (config.UNSAFE_SKIP_UPDATE_VALIDATION)
     logger.warn("UNSAFE_SKIP_UPDATE_VALIDATION: WebSocket updates are NOT validated (benchmarks only)");
-  const { hocuspocus, writer, persistence } = createSyncServer({
+  const { hocuspocus, writer, persistence, feed } = createSyncServer({
     db,
     store,
     log,
     bus,
     logger,
     messageRate,
+    presence,
     skipValidation: config.UNSAFE_SKIP_UPDATE_VALIDATION,
     compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
   });
@@ -83,6 +92,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     loginLimiter: new LoginLimiter(db, config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS),
     rooms: new RoomDocuments(hocuspocus, writer),
     messageRate,
+    feed,
+    friendRequestLimiter: postgresRateLimiter(db, "friend_requests", config.FRIEND_REQUESTS_PER_HOUR, 3600),
   };
 
   const app = Fastify({
@@ -100,6 +111,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   userRoutes(app, context);
   roomRoutes(app, context);
   messageRoutes(app, context);
+  friendRoutes(app, context);
   if (fs.existsSync(clientDist)) {
     await app.register(fastifyStatic, { root: clientDist, wildcard: false });
     // The app routes in the browser: unknown non-API paths get the shell.
@@ -124,6 +136,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await app.close();
         await log.drain();
         hocuspocus.closeConnections();
+        await presence.stop().catch((err: unknown) => logger.warn({ err }, "presence: could not sign off"));
         await persistence.close();
         await bus.close();
         await db.close();

@@ -21,8 +21,17 @@ const envSchema = z.object({
   MESSAGES_ABUSE_PER_TEN_MINUTES: z.coerce.number().int().positive().default(1000),
   /** New messages per room per minute (all members) before acknowledgements are held back. */
   MESSAGES_PER_ROOM_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Friend requests one user may send per hour (429 with Retry-After beyond). */
+  FRIEND_REQUESTS_PER_HOUR: z.coerce.number().int().positive().default(20),
+  /** Hours after a decline before the same person may ask the same person again. */
+  FRIEND_REQUEST_COOLDOWN_HOURS: z.coerce.number().nonnegative().default(72),
   /** Benchmarks only: accept WebSocket updates without judging them, to measure what judging costs. */
   UNSAFE_SKIP_UPDATE_VALIDATION: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+  /** Benchmarks only: count no message rates, to measure what counting costs apart from judging. */
+  UNSAFE_SKIP_MESSAGE_RATE_LIMITS: z
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),

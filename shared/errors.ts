@@ -34,6 +34,20 @@ export const ERROR_CODES = {
     status: 409,
     action: "Wait until the message is saved, then mark it read.",
   },
+  // The social graph (friends, requests, blocks).
+  user_not_found: { status: 404, action: "Refresh: this user does not exist or is not visible to you." },
+  friend_request_not_found: { status: 404, action: "Refresh the requests: this one does not exist or is not yours." },
+  request_to_self: { status: 409, action: "Do not retry: you cannot befriend yourself." },
+  already_friends: { status: 409, action: "Nothing to do: you are already friends." },
+  request_pending: { status: 409, action: "Wait for an answer: a request between you is already pending." },
+  request_not_pending: { status: 409, action: "Refresh the requests: this one was already answered or cancelled." },
+  cannot_answer_own_request: { status: 409, action: "Wait: only the person you asked may answer." },
+  not_requester: { status: 409, action: "Decline instead: only the sender may cancel a request." },
+  request_cooldown: { status: 409, action: "Wait for Retry-After seconds: your last request was declined." },
+  requests_not_accepted: { status: 403, action: "Do not retry: this person does not accept friend requests from you." },
+  not_friends: { status: 404, action: "Refresh the friends list: you are not friends." },
+  not_blocked: { status: 404, action: "Refresh the blocked list: this user is not blocked." },
+  cannot_block_self: { status: 409, action: "Do not retry: you cannot block yourself." },
   document_not_granted: { status: 403, action: "Drop this document: the session may not open it." },
   // Refusals of a WebSocket update (see docs/document-schema.md "Who may write what"). The client
   // keeps the user's unsent text to offer a retry, drops its copy of the room and resyncs.

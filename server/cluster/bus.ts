@@ -6,6 +6,14 @@ import { z } from "zod";
 export const clusterEventSchema = z.discriminatedUnion("type", [
   /** The user is no longer a member of the room: drop their connections to it at once. */
   z.object({ type: z.literal("membership_revoked"), roomId: z.string(), userId: z.string() }),
+  /** The user's online state may have changed: refresh their friends' live documents. */
+  z.object({ type: z.literal("presence_changed"), userId: z.string() }),
+  /** The users' friends, requests or room settings changed: refresh their live documents. */
+  z.object({ type: z.literal("feed_changed"), userIds: z.array(z.string()) }),
+  /** The room changed (messages, members, name): refresh its members' room lists. */
+  z.object({ type: z.literal("room_changed"), roomId: z.string() }),
+  /** A block between the two began or ended: their direct room's writability changed. */
+  z.object({ type: z.literal("block_changed"), userIds: z.tuple([z.string(), z.string()]) }),
 ]);
 export type ClusterEvent = z.infer<typeof clusterEventSchema>;
 

@@ -112,8 +112,10 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
           existing.id,
           me.id,
         ]);
+        await ctx.feed.usersChanged([me.id]);
         return respond(me, existing.id);
       }
+      await ctx.feed.usersChanged([me.id, other]);
       reply.code(201);
       return respond(me, roomId);
     }
@@ -177,6 +179,7 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
       ],
     );
     if (body.name && body.name !== room.name) await announce(roomId, [{ kind: "room_renamed", actor: me.id, name: body.name }]);
+    else ctx.feed.roomChanged(roomId);
     return respond(me, roomId);
   });
 
@@ -187,6 +190,7 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (room.type === "direct") {
       // A direct room is never left, only archived for me; opening it again unarchives it.
       await db.query("UPDATE chat_participants SET is_archived = true WHERE room_id = $1 AND user_id = $2", [roomId, me.id]);
+      await ctx.feed.usersChanged([me.id]);
     } else {
       await leaveGroup(roomId, me.id);
       await announce(roomId, [{ kind: "member_left", actor: me.id }]);
@@ -221,6 +225,7 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
         WHERE room_id = $1 AND user_id = $2`,
       [roomId, me.id, body.is_muted ?? null, body.is_archived ?? null],
     );
+    await ctx.feed.usersChanged([me.id]);
     return respond(me, roomId);
   });
 

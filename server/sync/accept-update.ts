@@ -8,6 +8,7 @@ import type { SessionUser } from "../auth/sessions.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import { isGroupAdmin } from "../rooms/membership.ts";
+import type { BlockedRooms } from "./blocked-rooms.ts";
 import { BindingConflict, type ClientBindings } from "./client-bindings.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
 import { Refusal, refusedPayload } from "./refuse.ts";
@@ -30,6 +31,7 @@ export class UpdateGate {
     private readonly rate: MessageRateLimiter,
     private readonly logger: Logger,
     private readonly skipValidation: boolean,
+    private readonly blockedRooms: BlockedRooms,
   ) {}
 
   async accept(document: Document, connection: Connection, user: SessionUser, payload: Uint8Array): Promise<void> {
@@ -38,6 +40,9 @@ export class UpdateGate {
     const verdict = await this.judge(document, name.roomId, user, payload);
     if (!verdict.ok) this.refuse(document, connection, user, verdict);
     if (!verdict.changes) return;
+    if (await this.blockedRooms.isReadOnly(name.roomId)) {
+      this.refuse(document, connection, user, { code: "blocked", message: "This conversation is read-only." });
+    }
     const rate = await this.rate.decide(user.id, name.roomId, verdict.newMessages);
     if (rate.action === "refuse") {
       this.refuse(document, connection, user, { code: "rate_limited", message: `Too many messages: wait ${rate.retryAfterSeconds} s.` });
@@ -87,7 +92,7 @@ export class UpdateGate {
     document: Document,
     connection: Connection,
     user: SessionUser,
-    verdict: { code: Extract<Verdict, { ok: false }>["code"] | "rate_limited"; message: string },
+    verdict: { code: Extract<Verdict, { ok: false }>["code"] | "rate_limited" | "blocked"; message: string },
   ): never {
     this.logger.warn(
       { document: document.name, user: user.id, connection: connection.socketId, code: verdict.code, reason: verdict.message },

@@ -37,6 +37,8 @@ export class RoomWriter {
   constructor(
     private readonly log: UpdateLogWriter,
     private readonly onAppendFailed: (document: Document) => void,
+    /** Told after a change to a room's relational side (last message, unread, members) is stored. */
+    private readonly onRoomStored: (roomId: string) => void = () => {},
   ) {}
 
   /**
@@ -111,6 +113,7 @@ export class RoomWriter {
       }
     }
     document.flush();
+    if (effects && name?.kind === "room") this.onRoomStored(name.roomId);
     // biome-ignore lint/style/noNonNullAssertion: assigned inside the synchronous transaction above
     return result!;
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Database as DatabaseExtension } from "@hocuspocus/extension-database";
 import { type Document, Hocuspocus, type onStoreDocumentPayload } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
@@ -8,9 +9,12 @@ import { initRoomDoc, type ReceiptView, roomMaps } from "../../shared/room-doc/i
 import { type SessionUser, userForToken } from "../auth/sessions.ts";
 import type { ClusterBus } from "../cluster/bus.ts";
 import type { Database } from "../db/database.ts";
+import { UserFeed } from "../feed/user-feed.ts";
 import type { Logger } from "../logger.ts";
+import type { Presence } from "../presence/presence.ts";
 import { isCurrentMember } from "../rooms/membership.ts";
 import { UpdateGate } from "./accept-update.ts";
+import { BlockedRooms } from "./blocked-rooms.ts";
 import { ClientBindings } from "./client-bindings.ts";
 import type { DocumentStore } from "./document-store.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
@@ -23,6 +27,8 @@ import type { UpdateLogWriter } from "./update-log-writer.ts";
 export interface SyncContext {
   socket: WebSocket;
   user?: SessionUser;
+  /** Set once the socket counts towards its user's presence (its first authenticated document). */
+  presence?: Promise<void>;
 }
 
 // y-protocols sync message type of a state vector request (y-protocols/sync.js): nothing to judge.
@@ -41,9 +47,10 @@ export function createSyncServer(deps: {
   logger: Logger;
   compactAfterUpdates: number;
   messageRate: MessageRateLimiter;
+  presence: Presence;
   skipValidation?: boolean;
 }) {
-  const { db, store, log, bus, logger } = deps;
+  const { db, store, log, bus, logger, presence } = deps;
 
   const persistence = new UpdateLogPersistence(store, log.sinceSnapshot, deps.compactAfterUpdates, logger);
   const hocuspocus: Hocuspocus<SyncContext> = new Hocuspocus<SyncContext>({
@@ -77,6 +84,7 @@ export function createSyncServer(deps: {
         // The server alone writes a user's private document.
         connectionConfig.readOnly = true;
       }
+      countTowardsPresence(context, user);
       return { user };
     },
 
@@ -89,10 +97,13 @@ export function createSyncServer(deps: {
     async afterUnloadDocument({ documentName }) {
       bindings.forget(documentName);
       gate.receiptFloors.delete(documentName);
+      const name = parseDocumentName(documentName);
+      if (name?.kind === "room") blockedRooms.forget(name.roomId);
     },
 
     async afterLoadDocument({ document }) {
       const name = parseDocumentName(document.name);
+      if (name?.kind === "user") await feed.refresh(document);
       if (name?.kind !== "room") return;
       await bindings.load(document.name);
       await bindServerClientId(document);
@@ -103,7 +114,23 @@ export function createSyncServer(deps: {
   });
 
   const bindings = new ClientBindings(db);
-  const gate = new UpdateGate(db, log, bindings, deps.messageRate, logger, deps.skipValidation ?? false);
+  const blockedRooms = new BlockedRooms(db);
+  const gate = new UpdateGate(db, log, bindings, deps.messageRate, logger, deps.skipValidation ?? false, blockedRooms);
+
+  /** A socket counts once towards its user's presence, from its first authenticated document to its close. */
+  function countTowardsPresence(context: SyncContext, user: SessionUser): void {
+    if (context.presence) return;
+    const connectionId = randomUUID();
+    const opened = presence
+      .connected(user.id, connectionId)
+      .catch((err: unknown) => logger.warn({ err }, "presence: connect not recorded"));
+    context.presence = opened;
+    context.socket.once("close", () => {
+      opened
+        .then(() => presence.disconnected(user.id, connectionId))
+        .catch((err: unknown) => logger.warn({ err }, "presence: disconnect not recorded"));
+    });
+  }
 
   /**
    * The server writes into a loaded document with the document's own client id: bind it to the
@@ -117,10 +144,15 @@ export function createSyncServer(deps: {
     bindings.remember(document.name, [document.clientID], null);
   }
 
-  const writer = new RoomWriter(log, (document) => {
-    logger.error({ document: document.name }, "could not store a server change; reloading the document");
-    hocuspocus.closeConnections(document.name);
-  });
+  const writer = new RoomWriter(
+    log,
+    (document) => {
+      logger.error({ document: document.name }, "could not store a server change; reloading the document");
+      hocuspocus.closeConnections(document.name);
+    },
+    (roomId) => feed.roomChanged(roomId),
+  );
+  const feed = new UserFeed(db, hocuspocus, writer, bus, logger);
 
   /** After a client's update is applied, sequence its new messages and mirror it relationally. */
   function watchRoom(document: Document) {
@@ -156,12 +188,19 @@ export function createSyncServer(deps: {
         }
         return;
       }
+      case "block_changed":
+        blockedRooms.clear();
+        return;
+      case "presence_changed":
+      case "feed_changed":
+      case "room_changed":
+        return; // the user feed's
       default:
-        return assertNever(event.type);
+        return assertNever(event);
     }
   });
 
-  return { hocuspocus, writer, persistence };
+  return { hocuspocus, writer, persistence, feed };
 }
 
 /** Put back read markers a stale tab moved backwards: a receipt only moves forward. */
@@ -174,7 +213,7 @@ function restoreReceipts(doc: Y.Doc, floors: Map<string, ReceiptView> | undefine
 }
 
 function assertNever(value: never): never {
-  throw new Error(`unhandled case: ${String(value)}`);
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }
 
 /**
