@@ -36,6 +36,8 @@ export interface RunningServer {
   url: string;
   port: number;
   context: AppContext;
+  /** Every HTTP route registered, as `METHOD /path/{param}` (the OpenAPI test checks each is described). */
+  routes: string[];
   stop(): Promise<void>;
 }
 
@@ -66,7 +68,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   if (config.UNSAFE_SKIP_MESSAGE_RATE_LIMITS)
     logger.warn("UNSAFE_SKIP_MESSAGE_RATE_LIMITS: message rates are NOT limited (benchmarks only)");
-  const presence = new Presence(db, bus, logger);
+  const presence = new Presence(db, bus, logger, config.PRESENCE_HEARTBEAT_SECONDS);
   await presence.start();
   if (config.UNSAFE_SKIP_UPDATE_VALIDATION)
     logger.warn("UNSAFE_SKIP_UPDATE_VALIDATION: WebSocket updates are NOT validated (benchmarks only)");
@@ -103,6 +105,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandler(app, logger);
+  const routes: string[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url.replace(/:(\w+)/g, "{$1}")}`);
+  });
   // Liveness plus the update log's group-commit counters (entries per commit shows the batching).
   app.get("/api/v1/health", async () => ({ ok: true, backend: db.kind, update_log: log.stats }));
   const openApi = openApiDocument();
@@ -130,6 +136,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     url,
     port,
     context,
+    routes,
     stop() {
       stopping ??= (async () => {
         for (const client of wss.clients) client.terminate();

@@ -25,6 +25,8 @@ const envSchema = z.object({
   FRIEND_REQUESTS_PER_HOUR: z.coerce.number().int().positive().default(20),
   /** Hours after a decline before the same person may ask the same person again. */
   FRIEND_REQUEST_COOLDOWN_HOURS: z.coerce.number().nonnegative().default(72),
+  /** How often each process proves it is alive; one silent for three beats has its sockets swept. */
+  PRESENCE_HEARTBEAT_SECONDS: z.coerce.number().positive().default(10),
   /** Benchmarks only: accept WebSocket updates without judging them, to measure what judging costs. */
   UNSAFE_SKIP_UPDATE_VALIDATION: z
     .enum(["true", "false"])

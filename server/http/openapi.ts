@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { loginRequestSchema, meResponseSchema, sessionResponseSchema, signupRequestSchema } from "../../shared/api/auth.ts";
 import { API_VERSION, listOf } from "../../shared/api/common.ts";
+import {
+  blockedUserSchema,
+  friendRequestAnswerSchema,
+  friendRequestCreateSchema,
+  friendRequestResponseSchema,
+  friendResponseSchema,
+  suggestionSchema,
+} from "../../shared/api/friends.ts";
 import { messageCreateSchema, messageEditSchema, messageResponseSchema, reactionCreateSchema } from "../../shared/api/messages.ts";
 import {
   addMembersSchema,
@@ -10,6 +18,7 @@ import {
   roomSettingsSchema,
   setRoleSchema,
 } from "../../shared/api/rooms.ts";
+import { profileResponseSchema, profileUpdateSchema, userSearchResultSchema } from "../../shared/api/users.ts";
 
 interface Route {
   method: "get" | "post" | "put" | "delete";
@@ -35,6 +44,46 @@ const ROUTES: Route[] = [
   { method: "post", path: "/auth/login", summary: "Log in", body: loginRequestSchema, response: sessionResponseSchema, auth: false },
   { method: "post", path: "/auth/logout", summary: "Revoke this session token" },
   { method: "get", path: "/users/me", summary: "My account", response: meResponseSchema },
+  { method: "put", path: "/users/me", summary: "Edit my profile and privacy", body: profileUpdateSchema, response: meResponseSchema },
+  {
+    method: "get",
+    path: "/users/search",
+    summary: "People by username or display name prefix (query: q, before, limit)",
+    response: listOf(userSearchResultSchema),
+  },
+  { method: "get", path: "/users/{user_id}/profile", summary: "A user as I may see them", response: profileResponseSchema },
+  { method: "get", path: "/chat/friends", summary: "My friends with presence", response: listOf(friendResponseSchema) },
+  { method: "delete", path: "/chat/friends/{user_id}", summary: "Unfriend" },
+  {
+    method: "get",
+    path: "/chat/friends/suggestions",
+    summary: "People my friends know, by mutual friends (query: limit)",
+    response: listOf(suggestionSchema),
+  },
+  { method: "get", path: "/chat/friends/blocked", summary: "Whom I blocked", response: listOf(blockedUserSchema) },
+  {
+    method: "get",
+    path: "/chat/friends/requests",
+    summary: "Pending requests (query: direction=received|sent, before, limit)",
+    response: listOf(friendRequestResponseSchema),
+  },
+  {
+    method: "post",
+    path: "/chat/friends/requests",
+    summary: "Send a friend request (201), or accept theirs to me (200)",
+    body: friendRequestCreateSchema,
+    response: friendRequestResponseSchema,
+  },
+  {
+    method: "put",
+    path: "/chat/friends/requests/{id}",
+    summary: "Accept or decline a request sent to me",
+    body: friendRequestAnswerSchema,
+    response: friendRequestResponseSchema,
+  },
+  { method: "delete", path: "/chat/friends/requests/{id}", summary: "Cancel my pending request" },
+  { method: "post", path: "/chat/friends/block/{user_id}", summary: "Block a user" },
+  { method: "delete", path: "/chat/friends/block/{user_id}", summary: "Unblock a user" },
   { method: "get", path: "/chat/rooms", summary: "My rooms, newest activity first", response: listOf(chatRoomResponseSchema) },
   {
     method: "post",

@@ -3,9 +3,8 @@ import type { ClusterBus } from "../cluster/bus.ts";
 import type { Queryable } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 
-/** How often a process says it is alive, and after how long without that it is presumed dead. */
-export const HEARTBEAT_MS = 10_000;
-const DEAD_AFTER_SECONDS = 30;
+/** Heartbeats a process may miss before the others presume it dead. */
+const MISSED_HEARTBEATS = 3;
 
 /**
  * Who is online, across every server process: each open WebSocket of a user is a row owned by
@@ -22,6 +21,7 @@ export class Presence {
     private readonly db: Queryable,
     private readonly bus: ClusterBus,
     private readonly logger: Logger,
+    private readonly heartbeatSeconds: number,
   ) {}
 
   async start(): Promise<void> {
@@ -29,7 +29,7 @@ export class Presence {
     await this.sweep();
     this.timer = setInterval(() => {
       this.beat().catch((err: unknown) => this.logger.warn({ err }, "presence heartbeat failed"));
-    }, HEARTBEAT_MS);
+    }, this.heartbeatSeconds * 1000);
     this.timer.unref();
   }
 
@@ -79,7 +79,7 @@ export class Presence {
       `WITH dead AS (DELETE FROM server_processes WHERE heartbeat_at < now() - make_interval(secs => $1) RETURNING id),
             gone AS (DELETE FROM presence_connections WHERE process_id IN (SELECT id FROM dead) RETURNING user_id)
        UPDATE users SET last_seen = now() WHERE id IN (SELECT user_id FROM gone) RETURNING id AS user_id`,
-      [DEAD_AFTER_SECONDS],
+      [this.heartbeatSeconds * MISSED_HEARTBEATS],
     );
     if (rows.length > 0) this.logger.info({ users: rows.length }, "swept the sockets of a stopped server process");
     await this.announce(rows.map((r) => r.user_id));

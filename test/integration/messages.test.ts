@@ -113,4 +113,15 @@ describe.each(backendsUnderTest())("messages over REST on %s", (backend) => {
     );
     expect(res.body.paths["/api/v1/auth/login"].post.security).toEqual([]);
   });
+
+  it("describes every API route the server serves", async () => {
+    const described = (await new ApiClient(t.server.url).get("/api/v1/openapi.json")).body.paths;
+    const served = t.server.routes.filter((r) => r.includes(" /api/v1/") && !r.startsWith("HEAD") && !/health|openapi/.test(r));
+    expect(served.length).toBeGreaterThan(30);
+    const missing = served.filter((r) => {
+      const [method = "", path = ""] = r.split(" ");
+      return !described[path]?.[method.toLowerCase()];
+    });
+    expect(missing).toEqual([]);
+  });
 });
