@@ -1,4 +1,4 @@
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import type { FriendRequestResponse, FriendResponse } from "../api/friends.ts";
 import type { ChatRoomResponse } from "../api/rooms.ts";
 
@@ -19,13 +19,15 @@ export const USER_DOC_MAPS = ["friends", "requests", "rooms"] as const satisfies
 
 /** Read the user document as plain data (what the app renders). */
 export function readUserView(doc: Y.Doc): UserView {
-  const read = <T>(name: keyof UserView) => Object.fromEntries(doc.getMap<T>(name).entries()) as Record<string, T>;
-  return { friends: read("friends"), requests: read("requests"), rooms: read("rooms") };
+  const read = (name: keyof UserView) => doc.getMap<Y.Map<unknown>>(name).toJSON();
+  return { friends: read("friends"), requests: read("requests"), rooms: read("rooms") } as UserView;
 }
 
 /**
- * Make the document say `view`, writing only entries that differ: an unchanged entry costs
- * nothing, so the server may reconcile as often as it likes.
+ * Make the document say `view`, writing only what differs. Each entry is a nested map of its
+ * fields, so a new message in a room rewrites that room's `unread_count` and `last_message`, not
+ * the whole entry with its member list: the update log grows by the change, and an unchanged
+ * view costs nothing, so the server may reconcile as often as it likes.
  */
 export function writeUserView(doc: Y.Doc, view: UserView): number {
   let writes = 0;
@@ -44,9 +46,24 @@ export function writeUserView(doc: Y.Doc, view: UserView): number {
       }
     }
     for (const [key, value] of Object.entries(wanted)) {
-      if (JSON.stringify(map.get(key)) !== JSON.stringify(value)) {
-        map.set(key, value);
+      const fields = value as Record<string, unknown>;
+      const entry = map.get(key);
+      if (!(entry instanceof Y.Map)) {
+        map.set(key, new Y.Map(Object.entries(fields)));
         writes++;
+        continue;
+      }
+      for (const field of [...entry.keys()]) {
+        if (!(field in fields)) {
+          entry.delete(field);
+          writes++;
+        }
+      }
+      for (const [field, fieldValue] of Object.entries(fields)) {
+        if (JSON.stringify(entry.get(field)) !== JSON.stringify(fieldValue)) {
+          entry.set(field, fieldValue);
+          writes++;
+        }
       }
     }
   }
