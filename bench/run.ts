@@ -21,6 +21,7 @@ import { type Backend, createThrowawayDatabase } from "../test/helpers/backends.
 import { spawnServer } from "../test/helpers/server-process.ts";
 import { waitFor } from "../test/helpers/wait-for.ts";
 import { cpuSeconds } from "./process-cpu.ts";
+import { socialGraphFigures } from "./social-graph.ts";
 import { validatorMicrosPerMessage } from "./validator.ts";
 
 const CLIENTS = 10;
@@ -283,4 +284,7 @@ console.log("\nThe validator alone (in-process, CPU to judge one message update)
 for (const history of HISTORIES) {
   console.log(`  ${history} messages of history: ${validatorMicrosPerMessage(history).toFixed(1)} µs CPU per message`);
 }
+
+// The social graph: search and suggestions on 100k users and 1M friendships (BENCH_SOCIAL=0 skips).
+if (process.env.BENCH_SOCIAL !== "0") for (const backend of BACKENDS) await socialGraphFigures(backend);
 process.exit(0);
