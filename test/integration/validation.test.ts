@@ -549,6 +549,18 @@ describe.each(backendsUnderTest())("validation of WebSocket updates on %s", (bac
       expectNoRefusals(ana.room, s.benTab, s.eveTabs.room);
     });
 
+    it("accepts a server admin deleting any message over the WebSocket, though only a member of the room", async () => {
+      const s = await scene();
+      await t.server.context.db.query("UPDATE users SET is_server_admin = true WHERE id = $1", [s.eve.id]);
+      // The role is read when a document is opened: tabs opened before the grant still judge her as a member.
+      const eve = await openTabs(socket(), s.eve, s.roomId, s.otherRoomId);
+      await waitFor(() => getMessage(eve.room.doc, s.bensMessage) !== null, "ben's message on eve's admin tab");
+      deleteMessage(eve.room.doc, { message_id: s.bensMessage, actor_id: s.eve.id, may_moderate: true });
+      await acknowledged(eve.room);
+      await waitFor(() => getMessage(s.benTab.doc, s.bensMessage)?.deleted, "the deletion on ben's tab");
+      expectNoRefusals(eve.room, s.benTab);
+    });
+
     it("accepts an edit made offline to a message a room admin deleted meanwhile, which stays deleted", async () => {
       const s = await scene();
       const ana = await openTabs(socket(), s.ana, s.roomId, s.otherRoomId);
