@@ -420,10 +420,12 @@ describe.each(backendsUnderTest())("validation of WebSocket updates on %s", (bac
       await goOnline(s.benSocket);
       await acknowledged(s.benTab);
 
+      // The offline changes may reach the server as several updates: wait for the last of them.
       const items = await waitFor(async () => {
         const all = await restMessages(s.ana, s.roomId);
-        return all.find((m) => m.id === offline)?.seq ? all : null;
-      }, "the offline message accepted");
+        const reactions = all.find((m) => m.id === s.anasMessage)?.reactions ?? {};
+        return all.find((m) => m.id === offline)?.seq && !("🔥" in reactions) ? all : null;
+      }, "the offline message accepted and the reaction taken back");
       expect(items.filter((m) => m.id === offline)).toHaveLength(1);
       const byId = (id: string) => items.find((m) => m.id === id);
       expect(byId(s.bensMessage)).toMatchObject({ content: "Count me in, 8 km", edited_at: expect.any(String) });
