@@ -1,18 +1,62 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
+import { Api } from "./api/http.ts";
+import { type Chat, ChatContext } from "./session/chat-context.tsx";
+import { loadSession, type Session, saveSession } from "./session/session-store.ts";
+import { ChatSync } from "./sync/chat-sync.ts";
+import { AuthScreen } from "./ui/AuthScreen.tsx";
+import { Shell } from "./ui/Shell.tsx";
 
-/** Placeholder shell until the web-app issue: shows that the server and its database answer. */
+/** The app: the sign-in screen, or the signed-in app with its sync running. */
 export function App() {
-  const [status, setStatus] = useState("checking the server…");
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const signIn = (next: Session | null) => {
+    saveSession(next);
+    setSession(next);
+  };
+  if (!session) return <AuthScreen onSignedIn={signIn} />;
+  return <SignedIn key={session.user.id} session={session} onSignedOut={() => signIn(null)} />;
+}
+
+// How long logging out waits for waiting changes to reach the server before asking.
+const LOGOUT_FLUSH_MS = 5_000;
+
+function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
+  // Made in an effect, so whatever mounts it (twice, under StrictMode) also tears it down.
+  const [sync, setSync] = useState<ChatSync | null>(null);
   useEffect(() => {
-    fetch("/api/v1/health")
-      .then((r) => r.json())
-      .then((body: { backend: string }) => setStatus(`server is up (database: ${body.backend})`))
-      .catch(() => setStatus("server unreachable"));
-  }, []);
+    const started = new ChatSync(session);
+    setSync(started);
+    return () => started.destroy();
+  }, [session]);
+
+  const chat = useMemo<Chat | null>(() => {
+    if (!sync) return null;
+    const api = new Api(() => session.token);
+    return {
+      session,
+      api,
+      sync,
+      async logout() {
+        const flushed = await sync.flush(LOGOUT_FLUSH_MS);
+        if (!flushed) {
+          const { waiting } = sync.getStatus();
+          const what = waiting > 0 ? `${waiting} message${waiting === 1 ? "" : "s"} not yet sent` : "changes not yet saved";
+          if (!window.confirm(`You have ${what}. Logging out deletes them from this device. Log out anyway?`)) return;
+        }
+        // Revoke the token when the server can be reached; offline, the local data goes anyway.
+        await api.post("/api/v1/auth/logout").catch(() => {});
+        sync.destroy();
+        await sync.local.clearAll();
+        localStorage.removeItem(`chat.rooms.${session.user.id}`);
+        onSignedOut();
+      },
+    };
+  }, [session, sync, onSignedOut]);
+
+  if (!chat) return null;
   return (
-    <main>
-      <h1>Chat</h1>
-      <p role="status">{status}</p>
-    </main>
+    <ChatContext.Provider value={chat}>
+      <Shell />
+    </ChatContext.Provider>
   );
 }

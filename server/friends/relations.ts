@@ -13,10 +13,6 @@ export const RELATIONSHIP_SQL = `CASE
     WHEN EXISTS (SELECT 1 FROM friend_requests r WHERE r.requester_id = u.id AND r.requestee_id = $1 AND r.status = 'pending') THEN 'request_received'
     ELSE 'none' END`;
 
-/** SQL that is true when `$1` and the user `u` blocked each other in either direction. */
-export const BLOCKED_EITHER_WAY_SQL = `EXISTS (SELECT 1 FROM user_blocks b
-    WHERE (b.blocker_id = $1 AND b.blocked_id = u.id) OR (b.blocker_id = u.id AND b.blocked_id = $1))`;
-
 export async function areFriends(db: Queryable, a: string, b: string): Promise<boolean> {
   const { rows } = await db.query("SELECT 1 FROM friendships WHERE user_id = $1 AND friend_id = $2", [a, b]);
   return rows.length > 0;

@@ -420,18 +420,24 @@ describe.each(backendsUnderTest())("validation of WebSocket updates on %s", (bac
       await goOnline(s.benSocket);
       await acknowledged(s.benTab);
 
-      // The offline changes may reach the server as several updates: wait for the last of them.
+      // The offline changes may reach the server as several updates: wait until all of them have.
+      const readers = (m: { read_by: { user_id: string }[] } | undefined) => m?.read_by.map((r) => r.user_id);
       const items = await waitFor(async () => {
         const all = await restMessages(s.ana, s.roomId);
-        const reactions = all.find((m) => m.id === s.anasMessage)?.reactions ?? {};
-        return all.find((m) => m.id === offline)?.seq && !("🔥" in reactions) ? all : null;
-      }, "the offline message accepted and the reaction taken back");
+        const byId = (id: string) => all.find((m) => m.id === id);
+        const arrived =
+          byId(offline)?.seq &&
+          byId(s.bensMessage)?.content === "Count me in, 8 km" &&
+          !("🔥" in (byId(s.anasMessage)?.reactions ?? {})) &&
+          readers(byId(s.evesMessage))?.includes(s.ben.id);
+        return arrived ? all : null;
+      }, "every offline change on the server");
       expect(items.filter((m) => m.id === offline)).toHaveLength(1);
       const byId = (id: string) => items.find((m) => m.id === id);
       expect(byId(s.bensMessage)).toMatchObject({ content: "Count me in, 8 km", edited_at: expect.any(String) });
       expect(byId(s.anasMessage)?.reactions).toEqual({ "👍": [s.ben.id] });
-      expect(byId(s.anasMessage)?.read_by.map((r: { user_id: string }) => r.user_id)).toEqual([s.ben.id]);
-      expect(byId(s.evesMessage)?.read_by.map((r: { user_id: string }) => r.user_id)).toEqual([s.ben.id]);
+      expect(readers(byId(s.anasMessage))).toEqual([s.ben.id]);
+      expect(readers(byId(s.evesMessage))).toEqual([s.ben.id]);
       expectNoRefusals(s.benTab);
     });
 

@@ -1,0 +1,102 @@
+import { useState } from "react";
+import type { MessageView } from "../../shared/room-doc/index.ts";
+import type { MessageState } from "../room/timeline.ts";
+import { timeOf } from "../ui/names.ts";
+
+/** The reactions one tap away. */
+export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🔥", "💪", "👏"];
+
+/** One message: who, what, when, its state if it is mine, its reactions and what I may do with it. */
+export function MessageItem(props: {
+  message: MessageView;
+  me: string;
+  state: MessageState | null;
+  senderName: string;
+  quoted: { name: string; text: string } | null;
+  seenBy: string[];
+  mayDelete: boolean;
+  onJumpTo(id: string): void;
+  onReply(): void;
+  onEdit(): void;
+  onDelete(): void;
+  onToggleReaction(emoji: string): void;
+}) {
+  const { message, me } = props;
+  const [picking, setPicking] = useState(false);
+  const mine = message.sender_id === me;
+  if (message.type === "system") {
+    return (
+      <p id={`m-${message.id}`} className="system">
+        {message.content}
+      </p>
+    );
+  }
+  return (
+    <article
+      id={`m-${message.id}`}
+      className={`message ${mine ? "mine" : ""}`}
+      aria-label={`${props.senderName}: ${message.content ?? "deleted"}`}
+    >
+      <header>
+        <strong>{props.senderName}</strong> <time dateTime={message.created_at}>{timeOf(message.created_at)}</time>
+        {message.edited_at && !message.deleted && <span className="edited"> · edited</span>}
+      </header>
+      {props.quoted && message.reply_to_id && (
+        <button type="button" className="quote" onClick={() => props.onJumpTo(message.reply_to_id as string)}>
+          ↪ {props.quoted.name}: {props.quoted.text}
+        </button>
+      )}
+      <p className="content">{message.deleted ? <em>This message was deleted</em> : message.content}</p>
+      {Object.keys(message.reactions).length > 0 && (
+        <ul className="reactions" aria-label="Reactions">
+          {Object.entries(message.reactions).map(([emoji, users]) => (
+            <li key={emoji}>
+              <button type="button" aria-pressed={users.includes(me)} onClick={() => props.onToggleReaction(emoji)}>
+                {emoji} {users.length}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {props.state && <span className={`state state-${props.state}`}>{props.state}</span>}
+      {props.seenBy.length > 0 && <p className="seen-by">Seen by {props.seenBy.join(", ")}</p>}
+      {!message.deleted && (
+        <div className="message-actions">
+          <button type="button" onClick={props.onReply}>
+            Reply
+          </button>
+          <button type="button" onClick={() => setPicking(!picking)} aria-expanded={picking} disabled={message.seq === null}>
+            React
+          </button>
+          {mine && (
+            <button type="button" onClick={props.onEdit}>
+              Edit
+            </button>
+          )}
+          {props.mayDelete && (
+            <button type="button" onClick={props.onDelete}>
+              Delete
+            </button>
+          )}
+          {picking && (
+            <span className="picker">
+              {QUICK_REACTIONS.map((emoji) => (
+                <button
+                  key={emoji}
+                  type="button"
+                  aria-label={`React ${emoji}`}
+                  onClick={() => {
+                    props.onToggleReaction(emoji);
+                    setPicking(false);
+                  }}
+                >
+                  {emoji}
+                </button>
+              ))}
+            </span>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}

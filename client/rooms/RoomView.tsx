@@ -1,0 +1,225 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import {
+  addReaction,
+  allMessages,
+  deleteMessage,
+  editMessage,
+  type MessageView,
+  markRead,
+  readBy,
+  removeReaction,
+  roomMaps,
+  sendMessage,
+} from "../../shared/room-doc/index.ts";
+import { buildTimeline } from "../room/timeline.ts";
+import { useChat, useDocValue, useUserView } from "../session/chat-context.tsx";
+import { ErrorAlert } from "../ui/ErrorAlert.tsx";
+import { nameOf, roomTitle } from "../ui/names.ts";
+import { Composer } from "./Composer.tsx";
+import { MessageItem } from "./MessageItem.tsx";
+import { useRoom } from "./use-room.ts";
+
+// Messages rendered at first; "Load older messages" (or scrolling to the top) shows more.
+const PAGE = 50;
+
+/** One room: its history, who is here and typing, and the composer. */
+export function RoomView({ roomId }: { roomId: string }) {
+  const { session: me } = useChat();
+  const myId = me.user.id;
+  const room = useUserView().rooms[roomId];
+  const { session, doc, refusal, dismissRefusal, peers } = useRoom(roomId);
+  const messages = useDocValue(doc, allMessages);
+  const receipts = useDocValue(doc, (d) => roomMaps(d).receipts.toJSON() as Record<string, { seq: number }>);
+  const [shown, setShown] = useState(PAGE);
+  const [replyTo, setReplyTo] = useState<MessageView | null>(null);
+  const [editing, setEditing] = useState<MessageView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [retryText, setRetryText] = useState<string | undefined>(undefined);
+  const log = useRef<HTMLDivElement>(null);
+
+  // Where my marker stood when I opened the room: the "New messages" divider stays there.
+  const unreadAfter = useRef<number | null>(null);
+  if (unreadAfter.current === null && messages.length > 0) unreadAfter.current = receipts[myId]?.seq ?? 0;
+
+  const names = useMemo(() => new Map((room?.participants ?? []).map((p) => [p.id, nameOf(p)])), [room]);
+  const nameFor = useCallback((userId: string) => (userId === myId ? "You" : (names.get(userId) ?? "Someone")), [names, myId]);
+  const othersRead = Math.max(0, ...Object.entries(receipts).flatMap(([userId, r]) => (userId === myId ? [] : [r.seq])));
+  const timeline = useMemo(
+    () => buildTimeline(messages.slice(-shown), myId, unreadAfter.current, othersRead),
+    [messages, shown, myId, othersRead],
+  );
+  const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
+  const lastSeenMine = [...messages].reverse().find((m) => m.sender_id === myId && m.seq !== null && othersRead >= m.seq);
+  // A block makes a direct room read-only: the server refuses writes with `blocked`.
+  const [readOnly, setReadOnly] = useState(false);
+  useEffect(() => {
+    if (refusal?.code === "blocked") setReadOnly(true);
+  }, [refusal]);
+
+  const act = (action: () => void) => {
+    setError(null);
+    try {
+      action();
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    }
+  };
+
+  // Move my read marker to the newest accepted message while the room is on screen.
+  useEffect(() => {
+    const newest = [...messages].reverse().find((m) => m.seq !== null);
+    if (!newest || document.visibilityState !== "visible") return;
+    if ((receipts[myId]?.seq ?? 0) >= (newest.seq ?? 0)) return;
+    try {
+      markRead(doc, { user_id: myId, message_id: newest.id });
+    } catch {
+      // Not accepted on this copy yet: the next update tries again.
+    }
+  }, [messages, receipts, doc, myId]);
+
+  // Follow the conversation: stay at the bottom when new messages arrive.
+  const count = messages.length;
+  useEffect(() => {
+    if (count >= 0) log.current?.scrollTo({ top: log.current.scrollHeight });
+  }, [count]);
+
+  // Say who I am in this room's awareness, so the others see me here and typing.
+  useEffect(() => {
+    session.provider.setAwarenessField("user", { id: myId, name: me.user.display_name ?? me.user.username });
+  }, [session, myId, me.user]);
+  const onTyping = useCallback((typing: boolean) => session.provider.setAwarenessField("typing", typing), [session]);
+
+  const jumpTo = (id: string) => {
+    const index = messages.findIndex((m) => m.id === id);
+    if (index >= 0 && messages.length - index > shown) setShown(messages.length - index);
+    requestAnimationFrame(() => {
+      const target = document.getElementById(`m-${id}`);
+      target?.scrollIntoView({ block: "center" });
+      target?.classList.add("flash");
+      setTimeout(() => target?.classList.remove("flash"), 1500);
+    });
+  };
+  const toggleReaction = (m: MessageView, emoji: string) =>
+    act(() =>
+      (m.reactions[emoji] ?? []).includes(myId)
+        ? removeReaction(doc, { message_id: m.id, user_id: myId, emoji })
+        : addReaction(doc, { message_id: m.id, user_id: myId, emoji }),
+    );
+  const typing = peers.filter((p) => p.typing);
+  const title = room ? roomTitle(room, myId) : "Chat";
+
+  return (
+    <section className="room" aria-labelledby="room-title">
+      <header className="room-header">
+        <h2 id="room-title">{title}</h2>
+        <p className="here">{peers.length > 0 ? `Here now: ${peers.map((p) => p.name).join(", ")}` : "Nobody else here right now"}</p>
+      </header>
+      {refusal && (
+        <div role="alert" className="refusal">
+          <p>The server refused a change in this room: {refusal.message}</p>
+          {refusal.unsent.map((m) => (
+            <p key={m.id}>
+              Not sent: <q>{m.content}</q>{" "}
+              <button
+                type="button"
+                onClick={() => {
+                  setRetryText(m.content ?? "");
+                  dismissRefusal();
+                }}
+              >
+                Send again
+              </button>
+            </p>
+          ))}
+          <button type="button" onClick={dismissRefusal}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <div
+        ref={log}
+        role="log"
+        aria-label="Messages"
+        className="log"
+        onScroll={(e) => {
+          if (e.currentTarget.scrollTop === 0 && shown < messages.length) setShown(shown + PAGE);
+        }}
+      >
+        {shown < messages.length && (
+          <button type="button" className="older" onClick={() => setShown(shown + PAGE)}>
+            Load older messages
+          </button>
+        )}
+        {timeline.map((row) =>
+          row.kind === "unread_divider" ? (
+            <div key="divider" className="divider">
+              <hr />
+              New messages
+            </div>
+          ) : (
+            <MessageItem
+              key={row.message.id}
+              message={row.message}
+              me={myId}
+              state={row.state}
+              senderName={nameFor(row.message.sender_id)}
+              quoted={quoteOf(row.message, byId, nameFor)}
+              seenBy={row.message.id === lastSeenMine?.id ? readBy(doc, row.message.id).map((r) => nameFor(r.user_id)) : []}
+              mayDelete={row.message.sender_id === myId || (room?.type === "group" && room.my_role === "admin")}
+              onJumpTo={jumpTo}
+              onReply={() => {
+                setEditing(null);
+                setReplyTo(row.message);
+              }}
+              onEdit={() => {
+                setReplyTo(null);
+                setEditing(row.message);
+              }}
+              onDelete={() =>
+                act(() => deleteMessage(doc, { message_id: row.message.id, actor_id: myId, may_moderate: row.message.sender_id !== myId }))
+              }
+              onToggleReaction={(emoji) => toggleReaction(row.message, emoji)}
+            />
+          ),
+        )}
+        {messages.length === 0 && <p className="empty">No messages yet. Say hello!</p>}
+      </div>
+      <p className="typing" aria-live="polite">
+        {typing.length > 0 ? `${typing.map((p) => p.name).join(", ")} ${typing.length === 1 ? "is" : "are"} typing…` : ""}
+      </p>
+      <ErrorAlert error={error} />
+      <Composer
+        replyTo={replyTo}
+        editing={editing}
+        senderName={nameFor}
+        initialText={retryText}
+        readOnly={readOnly}
+        onTyping={onTyping}
+        onCancel={() => {
+          setReplyTo(null);
+          setEditing(null);
+        }}
+        onSend={(text) =>
+          act(() => {
+            sendMessage(doc, { sender_id: myId, content: text, reply_to_id: replyTo?.id ?? null });
+            setReplyTo(null);
+            setRetryText(undefined);
+          })
+        }
+        onSaveEdit={(text) =>
+          act(() => {
+            if (editing) editMessage(doc, { message_id: editing.id, actor_id: myId, content: text });
+            setEditing(null);
+          })
+        }
+      />
+    </section>
+  );
+}
+
+function quoteOf(message: MessageView, byId: Map<string, MessageView>, nameFor: (id: string) => string) {
+  if (!message.reply_to_id) return null;
+  const original = byId.get(message.reply_to_id);
+  if (!original) return { name: "", text: "an earlier message" };
+  return { name: nameFor(original.sender_id), text: original.deleted ? "deleted message" : (original.content ?? "").slice(0, 80) };
+}

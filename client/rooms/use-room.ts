@@ -1,0 +1,60 @@
+import { useEffect, useState, useSyncExternalStore } from "react";
+import type * as Y from "yjs";
+import { useChat } from "../session/chat-context.tsx";
+import type { Refusal, RoomSession } from "../sync/room-session.ts";
+
+/** Another member's awareness in this room: who is here and who is typing. */
+export interface Peer {
+  userId: string;
+  name: string;
+  typing: boolean;
+}
+
+/**
+ * A room's live session: its document (replaced after a refusal, when the copy is dropped and
+ * resynced), the last refusal with the unsent text it left, and the other members here now.
+ */
+export function useRoom(roomId: string): {
+  session: RoomSession;
+  doc: Y.Doc;
+  refusal: Refusal | null;
+  dismissRefusal(): void;
+  peers: Peer[];
+} {
+  const { sync, session: me } = useChat();
+  const session = sync.room(roomId);
+  const [doc, setDoc] = useState(session.doc);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  useEffect(
+    () =>
+      session.onRefused((next) => {
+        setDoc(session.doc);
+        setRefusal(next);
+      }),
+    [session],
+  );
+  useEffect(() => setDoc(session.doc), [session]);
+
+  const peers = useSyncExternalStore(
+    (onChange) => {
+      const awareness = session.provider.awareness;
+      awareness?.on("change", onChange);
+      return () => awareness?.off("change", onChange);
+    },
+    () => peersKey(session, me.user.id),
+  );
+  return { session, doc, refusal, dismissRefusal: () => setRefusal(null), peers: JSON.parse(peers) as Peer[] };
+}
+
+// A string snapshot, so useSyncExternalStore sees a stable value between changes.
+function peersKey(session: RoomSession, me: string): string {
+  const byUser = new Map<string, Peer>();
+  for (const [clientId, state] of session.provider.awareness?.getStates() ?? []) {
+    if (clientId === session.doc.clientID) continue;
+    const user = state.user as { id?: string; name?: string } | undefined;
+    if (!user?.id || user.id === me) continue;
+    const previous = byUser.get(user.id);
+    byUser.set(user.id, { userId: user.id, name: user.name ?? "Someone", typing: Boolean(state.typing) || Boolean(previous?.typing) });
+  }
+  return JSON.stringify([...byUser.values()].sort((a, b) => a.name.localeCompare(b.name)));
+}

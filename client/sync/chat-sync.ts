@@ -1,0 +1,159 @@
+import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from "@hocuspocus/provider";
+import * as Y from "yjs";
+import { userDocumentName } from "../../shared/document-names.ts";
+import { allMessages } from "../../shared/room-doc/index.ts";
+import { waitingCount } from "../room/timeline.ts";
+import type { Session } from "../session/session-store.ts";
+import { LocalCopies } from "./local-copies.ts";
+import { type Refusal, RoomSession } from "./room-session.ts";
+
+/** What the connection indicator shows. */
+export interface SyncStatus {
+  connection: "online" | "offline" | "syncing";
+  /** My changes the server has not accepted yet, across the rooms open in this tab. */
+  waiting: number;
+}
+
+const OPEN_ROOMS_KEY = (userId: string) => `chat.rooms.${userId}`;
+const REMEMBERED_ROOMS = 30;
+
+/**
+ * Everything the signed-in tab syncs over its one WebSocket: the private `user:<me>` document
+ * (friends, requests, room list) and every room opened in this session. Each document has an
+ * offline copy in IndexedDB, so the app opens, reads and writes with no network; the rooms
+ * opened recently are reopened at start, so what was written offline is sent once the socket
+ * returns, without the user opening each room again.
+ */
+export class ChatSync {
+  readonly socket: HocuspocusProviderWebsocket;
+  readonly userDoc = new Y.Doc();
+  readonly local: LocalCopies;
+  private readonly userProvider: HocuspocusProvider;
+  private readonly rooms = new Map<string, RoomSession>();
+  private readonly listeners = new Set<() => void>();
+  private readonly refusalListeners = new Set<(roomId: string, refusal: Refusal) => void>();
+  private status: SyncStatus = { connection: "offline", waiting: 0 };
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly session: Session) {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    this.socket = new HocuspocusProviderWebsocket({
+      url: `${scheme}://${location.host}/api/v1/chat/ws`,
+      // Reconnect quickly on a flaky connection, but back off to 5 s when the server stays away.
+      delay: 250,
+      minDelay: 250,
+      maxDelay: 5_000,
+      maxAttempts: 0,
+    });
+    this.local = new LocalCopies(session.user.id);
+    const name = userDocumentName(session.user.id);
+    void this.local.attach(name, this.userDoc);
+    this.userProvider = new HocuspocusProvider({ websocketProvider: this.socket, name, token: session.token, document: this.userDoc });
+    this.userProvider.attach();
+    this.socket.on("status", () => this.refresh());
+    for (const roomId of this.rememberedRooms()) this.room(roomId);
+    this.refresh();
+  }
+
+  /** The room's live session, opened (and remembered for the next start) on first use. */
+  room(roomId: string): RoomSession {
+    let session = this.rooms.get(roomId);
+    if (session) return session;
+    session = new RoomSession({
+      socket: this.socket,
+      roomId,
+      userId: this.session.user.id,
+      token: this.session.token,
+      localCopy: this.local,
+    });
+    this.rooms.set(roomId, session);
+    this.watch(roomId, session);
+    this.remember(roomId);
+    return session;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onRefused(listener: (roomId: string, refusal: Refusal) => void): () => void {
+    this.refusalListeners.add(listener);
+    return () => this.refusalListeners.delete(listener);
+  }
+
+  getStatus = (): SyncStatus => this.status;
+
+  /** Resolves once nothing waits, or after `timeoutMs` with whether it got there. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.status.connection === "online" && this.status.waiting === 0) return true;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return false;
+  }
+
+  destroy(): void {
+    for (const room of this.rooms.values()) room.destroy();
+    this.rooms.clear();
+    this.userProvider.destroy();
+    this.socket.destroy();
+    this.local.close();
+    this.listeners.clear();
+  }
+
+  private watch(roomId: string, session: RoomSession): void {
+    let doc: Y.Doc | null = null;
+    const hook = () => {
+      if (doc === session.doc) return;
+      doc = session.doc;
+      doc.on("update", () => this.refresh());
+      session.provider.on("unsyncedChanges", () => this.refresh());
+      session.provider.on("synced", () => this.refresh());
+    };
+    hook();
+    session.onRefused((refusal) => {
+      hook();
+      this.refresh();
+      for (const listener of this.refusalListeners) listener(roomId, refusal);
+    });
+  }
+
+  /** Recount at most every 100 ms: a burst of updates (a resync) recounts once. */
+  private refresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.recount();
+    }, 100);
+  }
+
+  private recount(): void {
+    const me = this.session.user.id;
+    let waiting = 0;
+    let unsynced = false;
+    for (const room of this.rooms.values()) {
+      waiting += waitingCount(allMessages(room.doc), me);
+      unsynced ||= room.provider.hasUnsyncedChanges;
+    }
+    const connected = this.socket.status === WebSocketStatus.Connected;
+    const connection = !connected ? "offline" : waiting > 0 || unsynced ? "syncing" : "online";
+    if (connection === this.status.connection && waiting === this.status.waiting) return;
+    this.status = { connection, waiting };
+    for (const listener of this.listeners) listener();
+  }
+
+  private rememberedRooms(): string[] {
+    try {
+      return JSON.parse(localStorage.getItem(OPEN_ROOMS_KEY(this.session.user.id)) ?? "[]") as string[];
+    } catch {
+      return [];
+    }
+  }
+
+  private remember(roomId: string): void {
+    const rooms = [roomId, ...this.rememberedRooms().filter((id) => id !== roomId)].slice(0, REMEMBERED_ROOMS);
+    localStorage.setItem(OPEN_ROOMS_KEY(this.session.user.id), JSON.stringify(rooms));
+  }
+}

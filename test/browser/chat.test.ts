@@ -1,0 +1,241 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
+import { browserSuiteGate, launchChromium, Screenshots } from "../helpers/browser.ts";
+import { ChatUser, eventually, occurrences } from "../helpers/chat-app.ts";
+import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const PASSWORD = "correct horse battery";
+const SCENARIO_TIMEOUT_MS = 180_000;
+
+const gate = browserSuiteGate("chat");
+
+/**
+ * The web app in Chromium against the real server, built and started here: Ana, Ben and Cai each in
+ * their own browser context. Ben reaches the server through a TCP proxy the test can sever, because
+ * Playwright's setOffline does not close open WebSockets (playwright#4910). The group scenario
+ * builds on the friendship made in the direct one, so the two run in order.
+ */
+describe.runIf(gate.run)("chat in Chromium", () => {
+  let database: ThrowawayDatabase | undefined;
+  let server: ServerProcess | undefined;
+  let benProxy: TcpProxy | undefined;
+  let browser: Browser | undefined;
+  const users: ChatUser[] = [];
+
+  beforeAll(async () => {
+    gate.assertAvailable();
+    // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build; test what ships.
+    execFileSync("npx", ["vite", "build", "--logLevel", "warn"], {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, NODE_ENV: "production" },
+    });
+    database = await createThrowawayDatabase("postgres");
+    server = await spawnServer(database.env);
+    benProxy = await startTcpProxy(Number(new URL(server.url).port));
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await benProxy?.close();
+    await server?.stop();
+    await database?.drop();
+  });
+
+  const open = async (baseUrl: string, username: string, displayName: string) => {
+    if (!browser) throw new Error("no browser");
+    const user = await ChatUser.open(browser, baseUrl, username, displayName);
+    users.push(user);
+    return user;
+  };
+
+  /** On failure, a last screenshot of every page and what each page logged, to see where it stopped. */
+  const onFailure = (context: TestContext, shots: Screenshots) =>
+    context.onTestFailed(async () => {
+      for (const user of users) {
+        const file = await shots.take(user.page, `failure-${user.username}`).catch((error: unknown) => `(no screenshot: ${error})`);
+        console.error(`--- ${user.username} at failure: ${file}\n${user.consoleLines.slice(-40).join("\n")}`);
+      }
+    });
+
+  /** Cut Ben off for real: the proxy resets his sockets (so his WebSocket dies) and the browser reports offline. */
+  const takeOffline = async (user: ChatUser, proxy: TcpProxy) => {
+    proxy.sever();
+    await user.context.setOffline(true);
+    await user.waitForConnection(/^Offline/);
+    expect(proxy.openConnections).toBe(0);
+  };
+
+  const bringOnline = async (user: ChatUser, proxy: TcpProxy) => {
+    proxy.restore();
+    await user.context.setOffline(false);
+    await user.waitForConnection(/^Online$/);
+  };
+
+  /** Every one of `expected` appears in `reader`'s open room exactly once, in this order. */
+  const expectExactlyOnceInOrder = async (reader: ChatUser, expected: string[]) => {
+    await eventually(
+      async () => occurrences(await reader.messageTexts(), expected).every((o) => o.count >= 1),
+      `${reader.username} to see ${expected.join(", ")}`,
+      60_000,
+    );
+    const found = occurrences(await reader.messageTexts(), expected);
+    expect(found.map((o) => o.count)).toEqual(expected.map(() => 1));
+    const indexes = found.map((o) => o.index);
+    expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
+  };
+
+  const expectNoneOf = async (reader: ChatUser, unexpected: string[]) => {
+    const found = occurrences(await reader.messageTexts(), unexpected);
+    expect(found.filter((o) => o.count > 0).map((o) => o.text)).toEqual([]);
+  };
+
+  /** Ben, cut off, writes `texts` (each stays waiting), reloads while still cut off and still sees them. */
+  const writeOfflineAndReload = async (ben: ChatUser, room: string, texts: string[], shots: Screenshots, others: ChatUser[]) => {
+    for (const text of texts) {
+      await ben.send(text);
+      await ben.waitForMessageState(text, "waiting");
+    }
+    await ben.waitForConnection(/waiting/);
+    await shots.take(ben.page, "ben-offline-three-waiting");
+    for (const other of others) {
+      await expectNoneOf(other, texts);
+      await shots.take(other.page, `${other.username}-sees-none-while-ben-is-cut-off`);
+    }
+
+    // The service worker serves the shell with no network; the room and its unsent messages come from IndexedDB.
+    await ben.page.reload();
+    await ben.openRoom(room);
+    for (const text of texts) await ben.waitForMessageState(text, "waiting");
+    await expectExactlyOnceInOrder(ben, texts);
+    await shots.take(ben.page, "ben-reloaded-offline-still-sees-three");
+    for (const other of others) await expectNoneOf(other, texts);
+  };
+
+  it(
+    "two people befriend each other, chat directly with typing and read receipts, and three messages written offline arrive once and in order",
+    async (context) => {
+      if (!server || !benProxy) throw new Error("no server");
+      const shots = new Screenshots("direct-chat");
+      onFailure(context, shots);
+      const proxy = benProxy;
+
+      const ana = await open(server.url, "ana", "Ana Lima");
+      const ben = await open(proxy.url, "ben", "Ben Costa");
+      await ana.signUp(PASSWORD);
+      await shots.take(ana.page, "ana-signed-up");
+      await ben.signUp(PASSWORD);
+      await shots.take(ben.page, "ben-signed-up");
+
+      await ana.sendFriendRequest(ben, "Hi Ben, want to train together?");
+      await shots.take(ana.page, "ana-sent-request-to-ben");
+      await ben.acceptFriendRequest(ana);
+      await shots.take(ben.page, "ben-accepted-ana");
+      await ana.friendItem(ben).waitFor();
+      await shots.take(ana.page, "ana-sees-ben-as-friend");
+
+      await ana.openDirectChat(ben);
+      await ana.send("Hi Ben, it's Ana");
+      await shots.take(ana.page, "ana-sent-first-message");
+      await ben.openRoom(ana.displayName);
+      await ben.message("Hi Ben, it's Ana").waitFor();
+      await shots.take(ben.page, "ben-reads-ana-message");
+
+      // Ben has the room open, so Ana's message is read: she sees his receipt.
+      await ana.waitForMessageState("Hi Ben, it's Ana", "seen");
+      await ana.page.getByText(/Seen by .*Ben/i).waitFor();
+      await shots.take(ana.page, "ana-sees-ben-read-receipt");
+
+      await ben.send("Hey Ana! Run on Saturday?");
+      await ana.message("Hey Ana! Run on Saturday?").waitFor();
+      await shots.take(ana.page, "ana-sees-ben-reply");
+
+      await ana.type("Saturday at 8 works");
+      await ben.page.getByText(/Ana.* is typing/i).waitFor();
+      await shots.take(ben.page, "ben-sees-ana-typing");
+      await ana.composer().press("Enter");
+      await ben.message("Saturday at 8 works").waitFor();
+      await shots.take(ben.page, "ben-sees-ana-message");
+
+      await takeOffline(ben, proxy);
+      await shots.take(ben.page, "ben-offline");
+      const offline = ["Offline one: on my way", "Offline two: no signal here", "Offline three: see you at 8"];
+      await writeOfflineAndReload(ben, ana.displayName, offline, shots, [ana]);
+
+      await bringOnline(ben, proxy);
+      for (const text of offline) await ben.waitForMessageState(text, "saved", "seen");
+      await shots.take(ben.page, "ben-back-online-three-saved");
+      await expectExactlyOnceInOrder(ana, offline);
+      await expectExactlyOnceInOrder(ben, offline);
+      await shots.take(ana.page, "ana-sees-three-once-in-order");
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    "a group with a third member exchanges messages, and three messages a member writes offline reach the others once and in order",
+    async (context) => {
+      if (!server || !benProxy) throw new Error("no server");
+      const shots = new Screenshots("group-chat");
+      onFailure(context, shots);
+      const proxy = benProxy;
+      const [ana, ben] = users;
+      if (!ana || !ben) throw new Error("the group scenario needs Ana and Ben from the direct one");
+
+      const cai = await open(server.url, "cai", "Cai Wu");
+      await cai.signUp(PASSWORD);
+      await shots.take(cai.page, "cai-signed-up");
+      await ana.sendFriendRequest(cai, "Join our running group?");
+      await cai.acceptFriendRequest(ana);
+      await shots.take(cai.page, "cai-accepted-ana");
+
+      const group = "Trail runners";
+      await ana.createGroup(group, [ben, cai]);
+      await shots.take(ana.page, "ana-created-group");
+      await ana.send("Welcome to Trail runners!");
+      await ben.openRoom(group);
+      await ben.message("Welcome to Trail runners!").waitFor();
+      await shots.take(ben.page, "ben-sees-welcome");
+      await cai.openRoom(group);
+      await cai.message("Welcome to Trail runners!").waitFor();
+      await shots.take(cai.page, "cai-sees-welcome");
+
+      await ana.waitForMessageState("Welcome to Trail runners!", "seen");
+      await shots.take(ana.page, "ana-sees-welcome-seen");
+
+      await ana.type("Route: the river loop");
+      await cai.page.getByText(/Ana.* is typing/i).waitFor();
+      await shots.take(cai.page, "cai-sees-ana-typing");
+      await ana.composer().press("Enter");
+
+      await cai.send("Thanks Ana, count me in");
+      for (const member of [ana, ben]) {
+        await member.message("Route: the river loop").waitFor();
+        await member.message("Thanks Ana, count me in").waitFor();
+      }
+      await shots.take(ben.page, "ben-sees-group-messages");
+
+      await takeOffline(ben, proxy);
+      await shots.take(ben.page, "ben-offline");
+      const offline = ["Group offline one: running late", "Group offline two: tunnel", "Group offline three: almost there"];
+      await writeOfflineAndReload(ben, group, offline, shots, [ana, cai]);
+
+      await bringOnline(ben, proxy);
+      for (const text of offline) await ben.waitForMessageState(text, "saved", "seen");
+      await shots.take(ben.page, "ben-back-online-three-saved");
+      await expectExactlyOnceInOrder(ana, offline);
+      await shots.take(ana.page, "ana-sees-three-once-in-order");
+      await expectExactlyOnceInOrder(cai, offline);
+      await shots.take(cai.page, "cai-sees-three-once-in-order");
+      await expectExactlyOnceInOrder(ben, offline);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,204 @@
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+
+/** The states a message shows: written here and not yet stored, stored by the server, read by someone. */
+export type MessageState = "waiting" | "saved" | "seen";
+
+/** How long a browser step may take before it fails: two cores run the server, Chromium and the tests. */
+export const STEP_TIMEOUT_MS = 30_000;
+
+/** Poll `check` every 100 ms until it returns a truthy value; throw after `timeoutMs` naming `what` and the last value. */
+export async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = STEP_TIMEOUT_MS): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * One person using the web app in their own browser context, driven only through the accessible
+ * names that docs/web-app.md promises.
+ */
+export class ChatUser {
+  /** What the page logged to its console and any uncaught errors, for the report when a test fails. */
+  readonly consoleLines: string[] = [];
+
+  private constructor(
+    readonly username: string,
+    readonly displayName: string,
+    readonly baseUrl: string,
+    readonly context: BrowserContext,
+    readonly page: Page,
+  ) {
+    page.on("console", (message) => this.consoleLines.push(`[${message.type()}] ${message.text()}`));
+    page.on("pageerror", (error) => this.consoleLines.push(`[pageerror] ${error.message}`));
+  }
+
+  /** A fresh browser context (its own storage, service worker and socket) with the app open at `baseUrl`. */
+  static async open(browser: Browser, baseUrl: string, username: string, displayName: string): Promise<ChatUser> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, serviceWorkers: "allow" });
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    return new ChatUser(username, displayName, baseUrl, context, page);
+  }
+
+  /** The `status` "Connection": `Online`, `Offline` or `Syncing`, plus `· N waiting`. */
+  connection(): Locator {
+    return this.page.getByRole("status", { name: "Connection" });
+  }
+
+  async signUp(password: string): Promise<void> {
+    const { page } = this;
+    await page.getByRole("button", { name: "I have no account" }).click();
+    await page.getByRole("textbox", { name: "Username" }).fill(this.username);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("textbox", { name: "Display name" }).fill(this.displayName);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("button", { name: "Chats", exact: true }).waitFor();
+    await this.waitForConnection(/^Online$/);
+  }
+
+  /** Wait until the connection status reads `pattern` (for example /^Online$/ once nothing waits). */
+  async waitForConnection(pattern: RegExp): Promise<void> {
+    await eventually(
+      async () => pattern.test(((await this.connection().textContent()) ?? "").trim()),
+      `${this.username}'s connection status to match ${pattern}`,
+      60_000,
+    );
+  }
+
+  async showFriends(): Promise<void> {
+    await this.page.getByRole("button", { name: "Friends", exact: true }).click();
+  }
+
+  async showChats(): Promise<void> {
+    await this.page.getByRole("button", { name: "Chats", exact: true }).click();
+  }
+
+  /** Search for `other`, press "Add friend" on their hit and send the request with `message`. */
+  async sendFriendRequest(other: ChatUser, message: string): Promise<void> {
+    const { page } = this;
+    await this.showFriends();
+    await page.getByRole("searchbox", { name: "Search people" }).fill(other.username);
+    const hit = page
+      .getByRole("listitem")
+      .filter({ hasText: other.displayName })
+      .filter({ has: page.getByRole("button", { name: "Add friend" }) })
+      .first();
+    await hit.getByRole("button", { name: "Add friend" }).click();
+    const dialog = page.getByRole("dialog", { name: "Friend request" });
+    await dialog.getByRole("textbox", { name: "Message (optional)" }).fill(message);
+    await dialog.getByRole("button", { name: "Send request" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await this.list("Requests sent").getByRole("listitem").filter({ hasText: other.displayName }).waitFor();
+  }
+
+  /** Accept the pending request from `other` (it arrives live) and wait until they are a friend. */
+  async acceptFriendRequest(other: ChatUser): Promise<void> {
+    await this.showFriends();
+    const request = this.list("Requests received").getByRole("listitem").filter({ hasText: other.displayName });
+    await request.getByRole("button", { name: "Accept" }).click();
+    await this.friendItem(other).waitFor();
+  }
+
+  /** `other`'s entry in my list "Friends". */
+  friendItem(other: ChatUser): Locator {
+    return this.list("Friends").getByRole("listitem").filter({ hasText: other.displayName });
+  }
+
+  /** Press "Message" on `other` in my friends list and wait for the room to open. */
+  async openDirectChat(other: ChatUser): Promise<void> {
+    await this.showFriends();
+    await this.friendItem(other).getByRole("button", { name: "Message", exact: true }).click();
+    await this.roomHeading(other.displayName).waitFor();
+  }
+
+  /** Open the room named `name` from the list "Rooms" (unless it is already open). */
+  async openRoom(name: string): Promise<void> {
+    if (await this.roomHeading(name).isVisible()) return;
+    await this.showChats();
+    await this.list("Rooms").getByRole("button", { name }).first().click();
+    await this.roomHeading(name).waitFor();
+  }
+
+  /** Create a group from the "New group" dialog with `members` (friends of mine); it opens. */
+  async createGroup(name: string, members: ChatUser[]): Promise<void> {
+    const { page } = this;
+    await this.showChats();
+    await page.getByRole("button", { name: "New group" }).click();
+    const dialog = page.getByRole("dialog", { name: "New group" });
+    await dialog.getByRole("textbox", { name: "Group name" }).fill(name);
+    for (const member of members) await dialog.getByRole("checkbox", { name: member.displayName }).check();
+    await dialog.getByRole("button", { name: "Create", exact: true }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await this.openRoom(name);
+  }
+
+  roomHeading(name: string): Locator {
+    return this.page.getByRole("heading", { name });
+  }
+
+  /** The `log` "Messages" of the open room. */
+  messageLog(): Locator {
+    return this.page.getByRole("log", { name: "Messages" });
+  }
+
+  /** The message `article` whose text contains `text` (the first, if several do). */
+  message(text: string): Locator {
+    return this.messageLog().getByRole("article").filter({ hasText: text }).first();
+  }
+
+  /** The composer: textbox "Message". */
+  composer(): Locator {
+    return this.page.getByRole("textbox", { name: "Message", exact: true });
+  }
+
+  /** Type `text` key by key (so the app sees typing) without sending it. */
+  async type(text: string): Promise<void> {
+    await this.composer().pressSequentially(text, { delay: 30 });
+  }
+
+  /** Type `text` and press Enter, which sends it. */
+  async send(text: string): Promise<void> {
+    await this.composer().fill(text);
+    await this.composer().press("Enter");
+    await this.message(text).waitFor();
+  }
+
+  /** The texts of every message article in the open room, top to bottom. */
+  async messageTexts(): Promise<string[]> {
+    return this.messageLog().getByRole("article").allInnerTexts();
+  }
+
+  /** Wait until the article holding `text` reports one of `states`, in its text or its accessible names. */
+  async waitForMessageState(text: string, ...states: MessageState[]): Promise<void> {
+    const pattern = new RegExp(`\\b(${states.join("|")})\\b`, "i");
+    await eventually(
+      async () => pattern.test(await this.message(text).ariaSnapshot()),
+      `${this.username} to see "${text}" as ${states.join(" or ")}`,
+      60_000,
+    );
+  }
+
+  private list(name: string): Locator {
+    return this.page.getByRole("list", { name });
+  }
+}
+
+/** How many of `texts` each expected message appears in, and where the first one is. */
+export function occurrences(texts: string[], expected: string[]): { text: string; count: number; index: number }[] {
+  return expected.map((text) => ({
+    text,
+    count: texts.filter((t) => t.includes(text)).length,
+    index: texts.findIndex((t) => t.includes(text)),
+  }));
+}
