@@ -38,6 +38,12 @@ function stateOf(message: MessageView, othersReadSeq: number): MessageState {
   return othersReadSeq >= message.seq ? "seen" : "saved";
 }
 
+/** The marker to put the divider after, when the room is opened: null when nothing is unread. */
+export function unreadFrom(messages: readonly MessageView[], me: string, myMarker: number): number | null {
+  const unread = messages.some((m) => m.sender_id !== me && m.type !== "system" && m.seq !== null && m.seq > myMarker);
+  return unread ? myMarker : null;
+}
+
 /** How many of my changes wait for the server, as far as the room's copy can tell: unaccepted messages. */
 export function waitingCount(messages: readonly MessageView[], me: string): number {
   return messages.filter((m) => m.sender_id === me && m.seq === null).length;

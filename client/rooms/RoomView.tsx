@@ -11,7 +11,7 @@ import {
   roomMaps,
   sendMessage,
 } from "../../shared/room-doc/index.ts";
-import { buildTimeline } from "../room/timeline.ts";
+import { buildTimeline, unreadFrom } from "../room/timeline.ts";
 import { useChat, useDocValue, useUserView } from "../session/chat-context.tsx";
 import { ErrorAlert } from "../ui/ErrorAlert.tsx";
 import { nameOf, roomTitle } from "../ui/names.ts";
@@ -37,15 +37,16 @@ export function RoomView({ roomId }: { roomId: string }) {
   const [retryText, setRetryText] = useState<string | undefined>(undefined);
   const log = useRef<HTMLDivElement>(null);
 
-  // Where my marker stood when I opened the room: the "New messages" divider stays there.
-  const unreadAfter = useRef<number | null>(null);
-  if (unreadAfter.current === null && messages.length > 0) unreadAfter.current = receipts[myId]?.seq ?? 0;
+  // Where my marker stood when I opened the room: the "New messages" divider stays there. With
+  // nothing unread at that moment there is no divider: what arrives while I look is read.
+  const unreadAfter = useRef<number | null | undefined>(undefined);
+  if (unreadAfter.current === undefined && messages.length > 0) unreadAfter.current = unreadFrom(messages, myId, receipts[myId]?.seq ?? 0);
 
   const names = useMemo(() => new Map((room?.participants ?? []).map((p) => [p.id, nameOf(p)])), [room]);
   const nameFor = useCallback((userId: string) => (userId === myId ? "You" : (names.get(userId) ?? "Someone")), [names, myId]);
   const othersRead = Math.max(0, ...Object.entries(receipts).flatMap(([userId, r]) => (userId === myId ? [] : [r.seq])));
   const timeline = useMemo(
-    () => buildTimeline(messages.slice(-shown), myId, unreadAfter.current, othersRead),
+    () => buildTimeline(messages.slice(-shown), myId, unreadAfter.current ?? null, othersRead),
     [messages, shown, myId, othersRead],
   );
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
