@@ -10,16 +10,28 @@ import { useAction } from "./use-action.ts";
 
 type Tab = "chats" | "friends" | "profile";
 
+/** Where the app is, kept in the URL's hash so a reload (online or not) comes back to it. */
+function readPlace(): { tab: Tab; roomId: string | null } {
+  const hash = location.hash.replace(/^#\/?/, "");
+  const room = /^room\/([0-9a-f-]{36})$/i.exec(hash);
+  if (room?.[1]) return { tab: "chats", roomId: room[1] };
+  if (hash === "friends" || hash === "profile") return { tab: hash, roomId: null };
+  return { tab: "chats", roomId: null };
+}
+
 /** The signed-in app: navigation, the connection indicator, and the current screen. */
 export function Shell() {
   const { session, logout } = useChat();
-  const [tab, setTab] = useState<Tab>("chats");
-  const [roomId, setRoomId] = useState<string | null>(null);
+  const [place, setPlace] = useState(readPlace);
+  const { tab, roomId } = place;
   const [run, error] = useAction();
-  const openRoom = (id: string) => {
-    setRoomId(id);
-    setTab("chats");
+  const go = (next: { tab: Tab; roomId: string | null }) => {
+    setPlace(next);
+    const hash = next.tab !== "chats" ? `#${next.tab}` : next.roomId ? `#room/${next.roomId}` : "#";
+    history.replaceState(null, "", hash);
   };
+  const openRoom = (id: string) => go({ tab: "chats", roomId: id });
+  const setTab = (t: Tab) => go({ tab: t, roomId });
 
   return (
     <div className="shell">
