@@ -16,6 +16,7 @@ import { useChat, useDocValue, useUserView } from "../session/chat-context.tsx";
 import { ErrorAlert } from "../ui/ErrorAlert.tsx";
 import { nameOf, roomTitle } from "../ui/names.ts";
 import { Composer } from "./Composer.tsx";
+import { GroupSettingsDialog } from "./GroupSettingsDialog.tsx";
 import { MessageItem } from "./MessageItem.tsx";
 import { useRoom } from "./use-room.ts";
 
@@ -23,7 +24,7 @@ import { useRoom } from "./use-room.ts";
 const PAGE = 50;
 
 /** One room: its history, who is here and typing, and the composer. */
-export function RoomView({ roomId }: { roomId: string }) {
+export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => void }) {
   const { session: me } = useChat();
   const myId = me.user.id;
   const room = useUserView().rooms[roomId];
@@ -35,6 +36,7 @@ export function RoomView({ roomId }: { roomId: string }) {
   const [editing, setEditing] = useState<MessageView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [retryText, setRetryText] = useState<string | undefined>(undefined);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const log = useRef<HTMLDivElement>(null);
 
   // Where my marker stood when I opened the room: the "New messages" divider stays there. With
@@ -107,12 +109,24 @@ export function RoomView({ roomId }: { roomId: string }) {
         : addReaction(doc, { message_id: m.id, user_id: myId, emoji }),
     );
   const typing = peers.filter((p) => p.typing);
+  if (refusal?.final) {
+    return (
+      <section className="room panel">
+        <p role="alert">{refusal.message}</p>
+      </section>
+    );
+  }
   const title = room ? roomTitle(room, myId) : "Chat";
 
   return (
     <section className="room" aria-labelledby="room-title">
       <header className="room-header">
         <h2 id="room-title">{title}</h2>
+        {room?.type === "group" && (
+          <button type="button" onClick={() => setSettingsOpen(true)}>
+            Group settings
+          </button>
+        )}
         <p className="here">{peers.length > 0 ? `Here now: ${peers.map((p) => p.name).join(", ")}` : "Nobody else here right now"}</p>
       </header>
       {refusal && (
@@ -214,6 +228,7 @@ export function RoomView({ roomId }: { roomId: string }) {
           })
         }
       />
+      {settingsOpen && room && <GroupSettingsDialog room={room} onClose={() => setSettingsOpen(false)} onLeft={onLeft} />}
     </section>
   );
 }

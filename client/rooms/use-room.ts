@@ -22,7 +22,8 @@ export function useRoom(roomId: string): {
   peers: Peer[];
 } {
   const { sync, session: me } = useChat();
-  const session = sync.room(roomId);
+  // One session per mounted room: after a final refusal it stays closed rather than reopening.
+  const [session] = useState(() => sync.room(roomId));
   const [doc, setDoc] = useState(session.doc);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   useEffect(

@@ -72,6 +72,11 @@ export class ChatSync {
     return session;
   }
 
+  /** Whether this tab has the room open already (or remembers it from an earlier session). */
+  hasRoom(roomId: string): boolean {
+    return this.rooms.has(roomId);
+  }
+
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -114,7 +119,8 @@ export class ChatSync {
     };
     hook();
     session.onRefused((refusal) => {
-      hook();
+      if (refusal.final) this.forget(roomId);
+      else hook();
       this.refresh();
       for (const listener of this.refusalListeners) listener(roomId, refusal);
     });
@@ -142,6 +148,13 @@ export class ChatSync {
     if (connection === this.status.connection && waiting === this.status.waiting) return;
     this.status = { connection, waiting };
     for (const listener of this.listeners) listener();
+  }
+
+  /** No longer mine: stop syncing it and do not reopen it at the next start. */
+  private forget(roomId: string): void {
+    this.rooms.delete(roomId);
+    const rooms = this.rememberedRooms().filter((id) => id !== roomId);
+    localStorage.setItem(OPEN_ROOMS_KEY(this.session.user.id), JSON.stringify(rooms));
   }
 
   private rememberedRooms(): string[] {

@@ -16,12 +16,20 @@ export interface LocalCopy {
   clear(name: string): Promise<void>;
 }
 
+/**
+ * Refusals that mean "this document is not yours (any more)": resyncing would only be refused
+ * again, so the session closes for good instead of reopening.
+ */
+const FINAL_CODES: ReadonlySet<ErrorCode> = new Set(["not_a_member", "document_not_granted", "invalid_document_name", "unauthenticated"]);
+
 /** What a refusal leaves the user with. */
 export interface Refusal {
   code: ErrorCode;
   message: string;
   /** The user's messages that had not been accepted: offer them for a retry, do not lose them. */
   unsent: UnsentMessage[];
+  /** True when the room is closed for good (no longer a member): it was not reopened. */
+  final: boolean;
 }
 
 /**
@@ -98,12 +106,15 @@ export class RoomSession {
   private recover(code: ErrorCode, message: string): Promise<void> {
     this.recovering ??= (async () => {
       const unsent = this.unsentMessages();
+      const final = FINAL_CODES.has(code);
       this.provider.destroy();
-      this.doc.destroy();
       await this.options.localCopy?.clear(this.name);
-      this.doc = new Y.Doc();
-      this.provider = this.open(this.doc);
-      for (const listener of this.listeners) listener({ code, message, unsent });
+      if (!final) {
+        this.doc.destroy();
+        this.doc = new Y.Doc();
+        this.provider = this.open(this.doc);
+      }
+      for (const listener of this.listeners) listener({ code, message, unsent, final });
     })().finally(() => {
       this.recovering = null;
     });

@@ -1,8 +1,9 @@
 import { useState } from "react";
 import { FriendsPanel } from "../friends/FriendsPanel.tsx";
+import { JoinGroup } from "../rooms/JoinGroup.tsx";
 import { RoomList } from "../rooms/RoomList.tsx";
 import { RoomView } from "../rooms/RoomView.tsx";
-import { useChat } from "../session/chat-context.tsx";
+import { useChat, useSyncStatus, useUserView } from "../session/chat-context.tsx";
 import { ConnectionStatus } from "./ConnectionStatus.tsx";
 import { ErrorAlert } from "./ErrorAlert.tsx";
 import { ProfilePanel } from "./ProfilePanel.tsx";
@@ -17,6 +18,20 @@ function readPlace(): { tab: Tab; roomId: string | null } {
   if (room?.[1]) return { tab: "chats", roomId: room[1] };
   if (hash === "friends" || hash === "profile") return { tab: hash, roomId: null };
   return { tab: "chats", roomId: null };
+}
+
+/**
+ * A room from the URL: mine is shown from its document (online or not); one I am not in is
+ * offered to join when it is a public group.
+ */
+function OpenRoom({ roomId, onLeft }: { roomId: string; onLeft: () => void }) {
+  const mine = useUserView().rooms[roomId];
+  const [joined, setJoined] = useState(false);
+  const { sync } = useChat();
+  // Until the user document has loaded, assume mine: a room opened offline must show at once.
+  const loaded = useSyncStatus().connection !== "offline" && Object.keys(useUserView().rooms).length > 0;
+  if (mine || joined || !loaded || sync.hasRoom(roomId)) return <RoomView roomId={roomId} onLeft={onLeft} />;
+  return <JoinGroup roomId={roomId} onJoined={() => setJoined(true)} />;
 }
 
 /** The signed-in app: navigation, the connection indicator, and the current screen. */
@@ -54,7 +69,11 @@ export function Shell() {
       {tab === "chats" && (
         <div className="chats">
           <RoomList selected={roomId} onOpen={openRoom} />
-          {roomId ? <RoomView key={roomId} roomId={roomId} /> : <p className="empty">Pick a chat, or start one from Friends.</p>}
+          {roomId ? (
+            <OpenRoom key={roomId} roomId={roomId} onLeft={() => go({ tab: "chats", roomId: null })} />
+          ) : (
+            <p className="empty">Pick a chat, or start one from Friends.</p>
+          )}
         </div>
       )}
       {tab === "friends" && <FriendsPanel onOpenRoom={openRoom} />}

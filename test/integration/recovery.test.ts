@@ -57,4 +57,26 @@ describe.each(backendsUnderTest())("a client recovering from a refusal on %s", (
     const stored = (await ben.api.get(`/api/v1/chat/messages/${roomId}`)).body.items as Array<{ id: string; content: string }>;
     expect(stored.find((m) => m.id === bens.id)?.content).toBe("ben's words");
   });
+
+  it("closes a room for good when its member is removed, instead of reopening it again and again", async () => {
+    const [ana, ben] = await signUpAll(t.server.url, "ana", "ben");
+    const roomId = (await ana.api.post("/api/v1/chat/rooms", { type: "group", name: "Crew", participant_ids: [ben.id] })).body.id;
+    const socket = connectSocket(t.server.wsUrl);
+    cleanup.push(() => socket.destroy());
+    const session = new RoomSession({ socket, roomId, userId: ben.id, token: ben.token });
+    cleanup.push(() => session.destroy());
+    const refusals: Refusal[] = [];
+    session.onRefused((r) => refusals.push(r));
+    await session.whenSynced();
+    const before = session.doc;
+
+    expect((await ana.api.delete(`/api/v1/chat/rooms/${roomId}/members/${ben.id}`)).status).toBe(204);
+    await waitFor(() => refusals.length > 0, "the refusal");
+    expect(refusals[0]).toMatchObject({ code: "not_a_member", final: true });
+    // Not reopened: the same (closed) copy, which no longer receives the room, and no second refusal.
+    expect(session.doc).toBe(before);
+    const marker = (await ana.api.post(`/api/v1/chat/messages/${roomId}`, { content: "after ben left" })).body.id as string;
+    expect(listMessages(session.doc).some((m) => m.id === marker)).toBe(false);
+    expect(refusals).toHaveLength(1);
+  });
 });
