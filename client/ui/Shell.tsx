@@ -25,11 +25,13 @@ function readPlace(): { tab: Tab; roomId: string | null } {
  * offered to join when it is a public group.
  */
 function OpenRoom({ roomId, onLeft }: { roomId: string; onLeft: () => void }) {
-  const mine = useUserView().rooms[roomId];
+  const rooms = useUserView().rooms;
+  const { connection } = useSyncStatus();
   const [joined, setJoined] = useState(false);
   const { sync } = useChat();
+  const mine = rooms[roomId];
   // Until the user document has loaded, assume mine: a room opened offline must show at once.
-  const loaded = useSyncStatus().connection !== "offline" && Object.keys(useUserView().rooms).length > 0;
+  const loaded = connection !== "offline" && Object.keys(rooms).length > 0;
   if (mine || joined || !loaded || sync.hasRoom(roomId)) return <RoomView roomId={roomId} onLeft={onLeft} />;
   return <JoinGroup roomId={roomId} onJoined={() => setJoined(true)} />;
 }
