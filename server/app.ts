@@ -121,7 +121,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   if (fs.existsSync(clientDist)) {
     await app.register(fastifyStatic, { root: clientDist, wildcard: false });
     // The app routes in the browser: unknown non-API paths get the shell.
-    app.get("/*", (_request, reply) => reply.sendFile("index.html"));
+    // An unknown API path stays a JSON 404, whether or not the app is built.
+    app.get("/*", (request, reply) => {
+      if (request.url.startsWith("/api/")) return reply.callNotFound();
+      return reply.sendFile("index.html");
+    });
   }
   const wss = attachWebSocket(app.server, hocuspocus);
 
