@@ -44,6 +44,21 @@ export function GroupSettingsDialog({ room, onClose, onLeft }: { room: ChatRoomR
             </button>
           </form>
         )}
+        {admin && (
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={room.visibility === "public"}
+              onChange={(e) => void run(() => api.put(base, { visibility: e.target.checked ? "public" : "private" }))}
+            />
+            Public: anyone with the link may join
+          </label>
+        )}
+        {room.visibility === "public" && (
+          <p>
+            Link to join: <code>{`${location.origin}/#room/${room.id}`}</code>
+          </p>
+        )}
         <ul aria-label="Members">
           {room.participants.map((p) => (
             <li key={p.id} className="row">
