@@ -67,6 +67,9 @@ describe.runIf(gate.run)("chat in Chromium", () => {
 
   /** Cut Ben off for real: the proxy resets his sockets (so his WebSocket dies) and the browser reports offline. */
   const takeOffline = async (user: ChatUser, proxy: TcpProxy) => {
+    await user.waitForServiceWorker();
+    // His WebSocket (at least) runs through the proxy, so severing it is what cuts him off.
+    expect(proxy.openConnections).toBeGreaterThan(0);
     proxy.sever();
     await user.context.setOffline(true);
     await user.waitForConnection(/^Offline/);
@@ -162,10 +165,19 @@ describe.runIf(gate.run)("chat in Chromium", () => {
       await shots.take(ben.page, "ben-sees-ana-typing");
       await ana.composer().press("Enter");
       await ben.message("Saturday at 8 works").waitFor();
+      await ben.roomItem(ana.displayName).filter({ hasText: "Saturday at 8 works" }).waitFor();
       await shots.take(ben.page, "ben-sees-ana-message");
 
       await takeOffline(ben, proxy);
       await shots.take(ben.page, "ben-offline");
+      // The server saw his socket close: Ana's friends list says when he was last seen.
+      await ana.showFriends();
+      await ana
+        .friendItem(ben)
+        .filter({ hasText: /last seen/i })
+        .waitFor();
+      await shots.take(ana.page, "ana-sees-ben-last-seen");
+      await ana.openRoom(ben.displayName);
       const offline = ["Offline one: on my way", "Offline two: no signal here", "Offline three: see you at 8"];
       await writeOfflineAndReload(ben, ana.displayName, offline, shots, [ana]);
 
@@ -175,6 +187,9 @@ describe.runIf(gate.run)("chat in Chromium", () => {
       await expectExactlyOnceInOrder(ana, offline);
       await expectExactlyOnceInOrder(ben, offline);
       await shots.take(ana.page, "ana-sees-three-once-in-order");
+      await ana.showFriends();
+      await ana.friendItem(ben).filter({ hasText: "online" }).waitFor();
+      await shots.take(ana.page, "ana-sees-ben-online-again");
     },
     SCENARIO_TIMEOUT_MS,
   );
@@ -208,12 +223,18 @@ describe.runIf(gate.run)("chat in Chromium", () => {
       await shots.take(cai.page, "cai-sees-welcome");
 
       await ana.waitForMessageState("Welcome to Trail runners!", "seen");
+      await ana.page
+        .getByText(/Seen by/i)
+        .filter({ hasText: "Ben" })
+        .filter({ hasText: "Cai" })
+        .waitFor();
       await shots.take(ana.page, "ana-sees-welcome-seen");
 
       await ana.type("Route: the river loop");
       await cai.page.getByText(/Ana.* is typing/i).waitFor();
       await shots.take(cai.page, "cai-sees-ana-typing");
       await ana.composer().press("Enter");
+      await cai.message("Route: the river loop").waitFor();
 
       await cai.send("Thanks Ana, count me in");
       for (const member of [ana, ben]) {

@@ -58,7 +58,7 @@ export function browserSuiteGate(suite: string): { run: boolean; assertAvailable
     assertAvailable() {
       if (!chromiumAvailable()) {
         throw new Error(
-          `Browser tests "${suite}" need Chromium and CI=true: none found (CHROMIUM_PATH unset or not executable, no chromium on PATH). .ci/run installs it with apt-get.`,
+          `Browser tests "${suite}" must run under CI (CI=true), but no Chromium was found (CHROMIUM_PATH unset or not executable, no chromium on the PATH). .ci/run installs it with apt-get.`,
         );
       }
     },

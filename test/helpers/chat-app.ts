@@ -76,6 +76,15 @@ export class ChatUser {
     );
   }
 
+  /** Wait until this page's service worker is active, so the shell opens with no network. */
+  async waitForServiceWorker(): Promise<void> {
+    await this.page.waitForFunction(
+      async () => (await navigator.serviceWorker.getRegistration())?.active?.state === "activated",
+      undefined,
+      { timeout: 60_000, polling: 250 },
+    );
+  }
+
   async showFriends(): Promise<void> {
     await this.page.getByRole("button", { name: "Friends", exact: true }).click();
   }
@@ -141,6 +150,13 @@ export class ChatUser {
     await dialog.getByRole("button", { name: "Create", exact: true }).click();
     await dialog.waitFor({ state: "hidden" });
     await this.openRoom(name);
+  }
+
+  /** My entry for the room `name` in the list "Rooms" (its button, last message and unread badge). */
+  roomItem(name: string): Locator {
+    return this.list("Rooms")
+      .getByRole("listitem")
+      .filter({ has: this.page.getByRole("button", { name }) });
   }
 
   roomHeading(name: string): Locator {
