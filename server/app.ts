@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
+import { adminRoutes } from "./admin/routes.ts";
 import type { AppContext } from "./app-context.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { authRoutes } from "./auth/routes.ts";
@@ -118,6 +119,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   roomRoutes(app, context);
   messageRoutes(app, context);
   friendRoutes(app, context);
+  adminRoutes(app, context);
   if (fs.existsSync(clientDist)) {
     await app.register(fastifyStatic, { root: clientDist, wildcard: false });
     // The app routes in the browser: unknown non-API paths get the shell.

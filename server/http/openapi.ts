@@ -83,6 +83,11 @@ const ROUTES: Route[] = [
   },
   { method: "delete", path: "/chat/friends/requests/{id}", summary: "Cancel my pending request" },
   { method: "post", path: "/chat/friends/block/{user_id}", summary: "Block a user" },
+  { method: "get", path: "/admin/rooms", summary: "Server admins: every room with sizes (query: sort, type, name, limit)" },
+  { method: "get", path: "/admin/rooms/{room_id}", summary: "Server admins: one room, its members and last messages" },
+  { method: "get", path: "/admin/rooms/{room_id}/dump", summary: "Server admins: the room as JSON, now or at a past time (query: at)" },
+  { method: "get", path: "/admin/rooms/{room_id}/history", summary: "Server admins: the room's stored changes (query: limit)" },
+  { method: "get", path: "/admin/audit", summary: "Server admins: every admin action, newest first (query: limit)" },
   { method: "delete", path: "/chat/friends/block/{user_id}", summary: "Unblock a user" },
   { method: "get", path: "/chat/rooms", summary: "My rooms, newest activity first", response: listOf(chatRoomResponseSchema) },
   {

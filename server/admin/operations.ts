@@ -1,0 +1,117 @@
+import { type RoomDocJSON, roomDocToJSON } from "../../shared/room-doc/index.ts";
+import type { Database } from "../db/database.ts";
+import { DocumentStore } from "../sync/document-store.ts";
+import { type Actor, type AuditEntry, listAudit, recordAudit } from "./audit.ts";
+import { documentHistory, type HistoryEntry } from "./history.ts";
+import { setServerAdmin } from "./roles.ts";
+import { listRoomReports, type RoomReport, type RoomSort, roomMembers } from "./room-report.ts";
+import { documentAt } from "./time-travel.ts";
+import { type Mismatch, repairRoom, verifyRoom } from "./verify.ts";
+
+/** A room's summary for `room <id>` and the admin page. */
+export interface RoomDetail extends RoomReport {
+  members_list: Array<{ username: string; role: string; joined_at: string }>;
+  last_messages: RoomDocJSON["messages"];
+}
+
+/** Thrown for an operator's mistake (unknown room or user): the CLI prints it, the API answers 404. */
+export class NotFound extends Error {}
+
+/**
+ * What operators can do, for the CLI and the admin API alike: each call is audited with who did
+ * it, so the page and the command line leave the same trail.
+ */
+export class AdminOperations {
+  private readonly store: DocumentStore;
+
+  constructor(
+    private readonly db: Database,
+    private readonly actor: Actor,
+  ) {
+    this.store = new DocumentStore(db);
+  }
+
+  async rooms(options: { sort?: RoomSort; type?: "direct" | "group"; name?: string; limit?: number } = {}): Promise<RoomReport[]> {
+    await recordAudit(this.db, this.actor, "rooms", null, options);
+    return listRoomReports(this.db, options);
+  }
+
+  async room(roomId: string, lastMessages = 10): Promise<RoomDetail> {
+    const [report] = await listRoomReports(this.db, { roomId });
+    if (!report) throw new NotFound(`No room ${roomId}.`);
+    await recordAudit(this.db, this.actor, "room", roomId);
+    const doc = await documentAt(this.db, `room:${roomId}`);
+    const json = roomDocToJSON(doc);
+    doc.destroy();
+    return { ...report, members_list: await roomMembers(this.db, roomId), last_messages: json.messages.slice(-lastMessages) };
+  }
+
+  async dump(roomId: string, at?: Date): Promise<RoomDocJSON & { room_id: string; at: string }> {
+    await this.mustExist(roomId);
+    await recordAudit(this.db, this.actor, "dump", roomId, at ? { at: at.toISOString() } : {});
+    const doc = await documentAt(this.db, `room:${roomId}`, at);
+    const json = roomDocToJSON(doc);
+    doc.destroy();
+    return { room_id: roomId, at: (at ?? new Date()).toISOString(), ...json };
+  }
+
+  async history(roomId: string, limit = 100): Promise<HistoryEntry[]> {
+    await this.mustExist(roomId);
+    await recordAudit(this.db, this.actor, "history", roomId);
+    return documentHistory(this.db, `room:${roomId}`, limit);
+  }
+
+  /** Check one room, or every room; with `repair`, rebuild the relational side of each that disagrees. */
+  async verify(roomId?: string, repair = false): Promise<{ checked: number; mismatches: Mismatch[]; repaired: string[] }> {
+    const ids = roomId ? [roomId] : await this.allRoomIds();
+    if (roomId) await this.mustExist(roomId);
+    const mismatches: Mismatch[] = [];
+    const repaired: string[] = [];
+    for (const id of ids) {
+      const found = await verifyRoom(this.db, id);
+      mismatches.push(...found);
+      if (repair && found.length > 0) {
+        await repairRoom(this.db, id);
+        repaired.push(id);
+      }
+    }
+    await recordAudit(this.db, this.actor, repair ? "verify --repair" : "verify", roomId ?? null, {
+      checked: ids.length,
+      mismatches: mismatches.length,
+      repaired,
+    });
+    return { checked: ids.length, mismatches, repaired };
+  }
+
+  /** Fold the update log of one room, or every room, into snapshots now. */
+  async compact(roomId?: string): Promise<Array<{ room_id: string; before: number; after: number; folded: number }>> {
+    const ids = roomId ? [roomId] : await this.allRoomIds();
+    if (roomId) await this.mustExist(roomId);
+    const results = [];
+    for (const id of ids) {
+      const result = await this.store.compact(`room:${id}`);
+      if (result) results.push({ room_id: id, ...result });
+    }
+    await recordAudit(this.db, this.actor, "compact", roomId ?? null, { rooms: results.length });
+    return results;
+  }
+
+  async setAdmin(username: string, admin: boolean): Promise<void> {
+    if (!(await setServerAdmin(this.db, username, admin))) throw new NotFound(`No user "${username}".`);
+    await recordAudit(this.db, this.actor, admin ? "grant-admin" : "revoke-admin", username);
+  }
+
+  audit(limit = 100): Promise<AuditEntry[]> {
+    return listAudit(this.db, limit);
+  }
+
+  private async mustExist(roomId: string): Promise<void> {
+    const { rows } = await this.db.query("SELECT 1 FROM chat_rooms WHERE id = $1", [roomId]);
+    if (rows.length === 0) throw new NotFound(`No room ${roomId}.`);
+  }
+
+  private async allRoomIds(): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>("SELECT id FROM chat_rooms ORDER BY id");
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,138 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { AdminOperations } from "../../server/admin/operations.ts";
+import { ApiClient, signUpAll, type TestUser } from "../helpers/api-client.ts";
+import { backendsUnderTest } from "../helpers/backends.ts";
+import { useTestServer } from "../helpers/test-server.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const run = promisify(execFile);
+
+describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
+  const t = useTestServer(backend);
+  const ops = () => new AdminOperations(t.server.context.db, { name: "cli:test", userId: null });
+
+  /** A room with a conversation, built through the real server's REST API. */
+  async function conversation(): Promise<{ ana: TestUser; ben: TestUser; roomId: string; first: string }> {
+    const [ana, ben] = await signUpAll(t.server.url, "ana", "ben");
+    const roomId = (await ana.api.post("/api/v1/chat/rooms", { type: "group", name: "Crew", participant_ids: [ben.id] })).body.id;
+    const first = (await ana.api.post(`/api/v1/chat/messages/${roomId}`, { content: "Hills at 7" })).body.id as string;
+    await ben.api.post(`/api/v1/chat/messages/${roomId}`, { content: "In" });
+    await ben.api.post(`/api/v1/chat/messages/${first}/read`);
+    return { ana, ben, roomId, first };
+  }
+
+  it("dumps a room as it was at an earlier time, rebuilt from the snapshots and the log", async () => {
+    const { ana, roomId, first } = await conversation();
+    await ops().compact(roomId); // part of the history now lives in a snapshot
+    const before = new Date();
+    // The log's clock is the database's: wait until it has moved past `before`.
+    await waitFor(async () => {
+      const { rows } = await t.server.context.db.query<{ now: Date }>("SELECT now() AS now");
+      return (rows[0]?.now.getTime() ?? 0) > before.getTime();
+    }, "the database clock to move on");
+    await ana.api.put(`/api/v1/chat/messages/${first}`, { content: "Hills at 8" });
+    await ana.api.post(`/api/v1/chat/messages/${roomId}`, { content: "Bring water" });
+
+    const then = await ops().dump(roomId, before);
+    const now = await ops().dump(roomId);
+    const texts = (d: typeof now) => d.messages.filter((m) => m.type !== "system").map((m) => m.content);
+    expect(texts(then)).toEqual(["Hills at 7", "In"]);
+    expect(texts(now)).toEqual(["Hills at 8", "In", "Bring water"]);
+    expect(Object.keys(then.receipts)).toHaveLength(1);
+  });
+
+  it("tells the history of a room: who changed what, and how big each change was", async () => {
+    const { roomId, first, ana } = await conversation();
+    await ana.api.delete(`/api/v1/chat/messages/${first}`);
+    const history = await ops().history(roomId);
+    const changes = history.flatMap((e) => e.changes);
+    expect(changes).toEqual(expect.arrayContaining(["message added", "sequenced", "receipt moved", "message deleted"]));
+    expect(history.every((e) => e.bytes > 0)).toBe(true);
+    expect(history.some((e) => e.user === ana.username)).toBe(true);
+  });
+
+  it("catches a corrupted relational side, and --repair rebuilds it from the document", async () => {
+    const { roomId, first, ben } = await conversation();
+    expect((await ops().verify(roomId)).mismatches).toEqual([]);
+    const db = t.server.context.db;
+    await db.query("UPDATE chat_message_index SET is_deleted = true WHERE message_id = $1", [first]);
+    await db.query("UPDATE chat_participants SET last_read_seq = 99 WHERE room_id = $1 AND user_id = $2", [roomId, ben.id]);
+    await db.query("UPDATE chat_rooms SET last_message = NULL WHERE id = $1", [roomId]);
+
+    const found = await ops().verify(roomId);
+    expect(found.mismatches.map((m) => m.what)).toEqual(
+      expect.arrayContaining([`index differs for message ${first}`, `read marker of ${ben.id}`, "last message"]),
+    );
+    const repaired = await ops().verify(roomId, true);
+    expect(repaired.repaired).toEqual([roomId]);
+    expect((await ops().verify(roomId)).mismatches).toEqual([]);
+    // What users see came back with it: ben's unread count and the room's last message.
+    const listed = (await ben.api.get("/api/v1/chat/rooms")).body.items.find((r: { id: string }) => r.id === roomId);
+    expect(listed).toMatchObject({ unread_count: 0, last_message: { content: "In" } });
+  });
+
+  it("compacts a room, reporting the bytes before and after", async () => {
+    const { roomId, ana } = await conversation();
+    for (let i = 0; i < 20; i++) await ana.api.post(`/api/v1/chat/messages/${roomId}`, { content: `Lap ${i}` });
+    const [result] = await ops().compact(roomId);
+    expect(result).toMatchObject({ room_id: roomId, folded: expect.any(Number) });
+    expect(result?.after).toBeLessThan(result?.before ?? 0);
+    const [report] = await ops()
+      .rooms({ name: "Crew", limit: 1000 })
+      .then((rooms) => rooms.filter((r) => r.id === roomId));
+    expect(report).toMatchObject({ messages: 22, members: 2 });
+  });
+
+  it("refuses every admin route to a non-admin, and serves them to a server admin, audited", async () => {
+    const { ana, roomId } = await conversation();
+    const routes = ["/rooms", `/rooms/${roomId}`, `/rooms/${roomId}/dump`, `/rooms/${roomId}/history`, "/audit"];
+    for (const route of routes) {
+      const res = await ana.api.get(`/api/v1/admin${route}`);
+      expect({ route, status: res.status, code: res.body.error.code }).toEqual({ route, status: 403, code: "forbidden" });
+      expect((await new ApiClient(t.server.url).get(`/api/v1/admin${route}`)).status).toBe(401);
+    }
+    await ops().setAdmin(ana.username, true);
+    for (const route of routes) expect((await ana.api.get(`/api/v1/admin${route}`)).status).toBe(200);
+    expect((await ana.api.get(`/api/v1/admin/rooms/${roomId}/dump?at=yesterday`)).status).toBe(400);
+    expect((await ana.api.get("/api/v1/admin/rooms/0190c000-0000-7000-8000-000000000000")).status).toBe(404);
+    const audit = (await ana.api.get("/api/v1/admin/audit?limit=20")).body.items as Array<{ actor: string; action: string }>;
+    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ actor: `user:${ana.username}`, action: "dump" })]));
+    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ actor: "cli:test", action: "grant-admin" })]));
+  });
+
+  // The CLI opens the database itself; the embedded one is held by the running test server.
+  it.runIf(backend === "postgres")(
+    "answers from the command line, as tables or JSON, and exits 1 when verify finds a mismatch",
+    async () => {
+      const { ben, roomId, first } = await conversation();
+      const env = { ...process.env, DATABASE_URL: t.database.env.DATABASE_URL, LOG_LEVEL: "silent" };
+      const admin = (...args: string[]) => run(process.execPath, ["--import", "tsx", "server/admin/cli.ts", ...args], { cwd: root, env });
+
+      const table = (await admin("room", roomId)).stdout;
+      expect(table).toContain("Crew");
+      expect(table).toContain("Hills at 7");
+      const rooms = JSON.parse((await admin("--json", "rooms", "--sort", "messages")).stdout) as Array<{ id: string }>;
+      expect(rooms.map((r) => r.id)).toContain(roomId);
+      await admin("grant-admin", ben.username);
+      expect((await ben.api.get("/api/v1/users/me")).body.is_server_admin).toBe(true);
+
+      await t.server.context.db.query("DELETE FROM chat_message_index WHERE message_id = $1", [first]);
+      const failed = await admin("verify", roomId).catch((error: { code: number; stdout: string }) => error);
+      expect(failed).toMatchObject({ code: 1, stdout: expect.stringContaining(`index lacks message ${first}`) });
+      expect((await admin("verify", roomId, "--repair")).stdout).toContain("1 repaired");
+      expect((await admin("verify", roomId)).stdout).toContain("0 mismatch");
+      const help = (await admin("dump", "--help")).stdout;
+      expect(help).toContain("--at <time>");
+      const bad = await admin("dump", "not-a-room").catch((error: { code: number; stderr: string }) => error);
+      expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining("a room id is a UUID") });
+      const audit = JSON.parse((await admin("--json", "audit")).stdout) as Array<{ actor: string; action: string }>;
+      expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["verify --repair", "grant-admin", "room"]));
+    },
+    60_000,
+  );
+});
