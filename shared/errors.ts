@@ -57,6 +57,10 @@ export const ERROR_CODES = {
   schema_violation: { status: 400, action: "Drop the local copy and resync: the update wrote outside the room schema." },
   update_too_large: { status: 413, action: "Drop the local copy and resync; send less at once." },
   clock_skew: { status: 400, action: "Fix the device clock, then retry: the message is dated in the future." },
+  document_rewritten: {
+    status: 409,
+    action: "Drop the local copy and resync: an operator rewrote this document (a message was erased for good).",
+  },
   invalid_document_name: { status: 400, action: "Use room:<uuid> or user:<uuid>." },
   internal: { status: 500, action: "Report it: this is a server bug." },
 } as const;

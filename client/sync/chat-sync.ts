@@ -1,6 +1,7 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from "@hocuspocus/provider";
 import * as Y from "yjs";
 import { userDocumentName } from "../../shared/document-names.ts";
+import { parseServerStateless } from "../../shared/protocol.ts";
 import { allMessages } from "../../shared/room-doc/index.ts";
 import { waitingCount } from "../room/timeline.ts";
 import type { Session } from "../session/session-store.ts";
@@ -28,7 +29,7 @@ export class ChatSync {
   readonly socket: HocuspocusProviderWebsocket;
   readonly userDoc = new Y.Doc();
   readonly local: LocalCopies;
-  private readonly userProvider: HocuspocusProvider;
+  private userProvider: HocuspocusProvider;
   private readonly rooms = new Map<string, RoomSession>();
   private readonly listeners = new Set<() => void>();
   private readonly refusalListeners = new Set<(roomId: string, refusal: Refusal) => void>();
@@ -46,13 +47,42 @@ export class ChatSync {
       maxAttempts: 0,
     });
     this.local = new LocalCopies(session.user.id);
-    const name = userDocumentName(session.user.id);
-    void this.local.attach(name, this.userDoc);
-    this.userProvider = new HocuspocusProvider({ websocketProvider: this.socket, name, token: session.token, document: this.userDoc });
-    this.userProvider.attach();
+    void this.local.attach(this.userDocName, this.userDoc);
+    this.userProvider = this.openUserDoc();
     this.socket.on("status", () => this.refresh());
     for (const roomId of this.rememberedRooms()) this.room(roomId);
     this.refresh();
+  }
+
+  private get userDocName(): string {
+    return userDocumentName(this.session.user.id);
+  }
+
+  /**
+   * The private document's provider. When an operator rewrote it (an erase), the stored copy is
+   * dropped and the same Y.Doc resyncs: it converges to the erased state, and keeps its identity
+   * for the screens that read it.
+   */
+  private openUserDoc(): HocuspocusProvider {
+    const provider = new HocuspocusProvider({
+      websocketProvider: this.socket,
+      name: this.userDocName,
+      token: this.session.token,
+      document: this.userDoc,
+      onStateless: ({ payload }) => {
+        const message = parseServerStateless(payload);
+        if (message?.type === "refused" && message.code === "document_rewritten") void this.reopenUserDoc();
+      },
+    });
+    provider.attach();
+    return provider;
+  }
+
+  private async reopenUserDoc(): Promise<void> {
+    this.userProvider.destroy();
+    await this.local.clear(this.userDocName);
+    void this.local.attach(this.userDocName, this.userDoc);
+    this.userProvider = this.openUserDoc();
   }
 
   /** The room's live session, opened (and remembered for the next start) on first use. */

@@ -5,6 +5,7 @@
  */
 import os from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { CLUSTER_CHANNEL, type ClusterEvent } from "../cluster/bus.ts";
 import { loadConfig } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { migrateUp } from "../db/migrate.ts";
@@ -44,7 +45,11 @@ async function withOperations(work: (ops: AdminOperations) => Promise<void>): Pr
   }
   try {
     await migrateUp(db);
-    await work(new AdminOperations(db, { name: `cli:${os.userInfo().username}`, userId: null }));
+    // Running servers hear about rewritten documents through the cluster channel (PostgreSQL NOTIFY).
+    const publish = async (event: ClusterEvent) => {
+      await db.query("SELECT pg_notify($1, $2)", [CLUSTER_CHANNEL, JSON.stringify(event)]);
+    };
+    await work(new AdminOperations(db, { name: `cli:${os.userInfo().username}`, userId: null }, publish));
   } finally {
     await db.close();
   }
@@ -150,6 +155,18 @@ program
     withOperations(async (ops) => {
       const results = await ops.compact(id);
       print(results, () => formatTable(results));
+    }),
+  );
+
+program
+  .command("erase-message")
+  .description("delete a message for good: its text and media links are left nowhere in the database")
+  .argument("<room-id>", "the room's UUID", roomId)
+  .argument("<message-id>", "the message's UUID", roomId)
+  .action((room: string, message: string) =>
+    withOperations(async (ops) => {
+      const result = await ops.erase(room, message);
+      print(result, () => `Erased message ${message} from room ${room} (${result.documents_rewritten} stored documents rewritten).`);
     }),
   );
 

@@ -1,8 +1,11 @@
 import { type RoomDocJSON, roomDocToJSON } from "../../shared/room-doc/index.ts";
+import type { ClusterEvent } from "../cluster/bus.ts";
 import type { Database } from "../db/database.ts";
 import { DocumentStore } from "../sync/document-store.ts";
 import { type Actor, type AuditEntry, listAudit, recordAudit } from "./audit.ts";
+import { eraseMessage } from "./erase.ts";
 import { documentHistory, type HistoryEntry } from "./history.ts";
+import { NotFound } from "./operations-errors.ts";
 import { setServerAdmin } from "./roles.ts";
 import { listRoomReports, type RoomReport, type RoomSort, roomMembers } from "./room-report.ts";
 import { documentAt } from "./time-travel.ts";
@@ -14,8 +17,7 @@ export interface RoomDetail extends RoomReport {
   last_messages: RoomDocJSON["messages"];
 }
 
-/** Thrown for an operator's mistake (unknown room or user): the CLI prints it, the API answers 404. */
-export class NotFound extends Error {}
+export { NotFound };
 
 /**
  * What operators can do, for the CLI and the admin API alike: each call is audited with who did
@@ -27,6 +29,8 @@ export class AdminOperations {
   constructor(
     private readonly db: Database,
     private readonly actor: Actor,
+    /** Tells every server process (the cluster bus); the CLI sends it as a NOTIFY. */
+    private readonly publish: (event: ClusterEvent) => Promise<void>,
   ) {
     this.store = new DocumentStore(db);
   }
@@ -94,6 +98,18 @@ export class AdminOperations {
     }
     await recordAudit(this.db, this.actor, "compact", roomId ?? null, { rooms: results.length });
     return results;
+  }
+
+  /**
+   * Erase a message for good (see erase.ts), then make every process drop its live copies of the
+   * rewritten documents, so connected clients resync to the erased state.
+   */
+  async erase(roomId: string, messageId: string): Promise<{ room_id: string; message_id: string; documents_rewritten: number }> {
+    await this.mustExist(roomId);
+    const documentNames = await eraseMessage(this.db, roomId, messageId);
+    await this.publish({ type: "documents_rewritten", documentNames });
+    await recordAudit(this.db, this.actor, "erase-message", roomId, { message_id: messageId });
+    return { room_id: roomId, message_id: messageId, documents_rewritten: documentNames.length };
   }
 
   async setAdmin(username: string, admin: boolean): Promise<void> {

@@ -18,11 +18,11 @@ const dumpQuery = z.strictObject({ at: z.iso.datetime({ offset: true }).optional
 const limitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
 /** /api/v1/admin: the operator views of the stored data, for server admins only, every call audited. */
-export function adminRoutes(app: FastifyInstance, { db }: AppContext): void {
+export function adminRoutes(app: FastifyInstance, { db, bus }: AppContext): void {
   async function operations(request: FastifyRequest): Promise<AdminOperations> {
     const user = await requireUser(db, request);
     if (!user.is_server_admin) throw new HttpError("forbidden", "Only server admins may use the admin API.");
-    return new AdminOperations(db, { name: `user:${user.username}`, userId: user.id });
+    return new AdminOperations(db, { name: `user:${user.username}`, userId: user.id }, (event) => bus.publish(event));
   }
   const roomIdOf = (request: FastifyRequest) => parse(uuidParam, (request.params as { room_id?: unknown }).room_id, "path.room_id");
   const notFoundAsHttp = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -54,6 +54,12 @@ export function adminRoutes(app: FastifyInstance, { db }: AppContext): void {
     const ops = await operations(request);
     const { limit } = parse(limitQuery, request.query, "query");
     return { items: await notFoundAsHttp(() => ops.history(roomIdOf(request), limit)), next_cursor: null };
+  });
+
+  app.post("/api/v1/admin/rooms/:room_id/messages/:message_id/erase", async (request) => {
+    const ops = await operations(request);
+    const messageId = parse(uuidParam, (request.params as { message_id?: unknown }).message_id, "path.message_id");
+    return notFoundAsHttp(() => ops.erase(roomIdOf(request), messageId));
   });
 
   app.get("/api/v1/admin/audit", async (request) => {

@@ -12,6 +12,8 @@ export const clusterEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("feed_changed"), userIds: z.array(z.string()) }),
   /** The room changed (messages, members, name): refresh its members' room lists. */
   z.object({ type: z.literal("room_changed"), roomId: z.string() }),
+  /** These documents' storage was rewritten (an erase): drop them from memory, clients resync. */
+  z.object({ type: z.literal("documents_rewritten"), documentNames: z.array(z.string()) }),
   /** A block between the two began or ended: their direct room's writability changed. */
   z.object({ type: z.literal("block_changed"), userIds: z.tuple([z.string(), z.string()]) }),
 ]);
@@ -24,7 +26,9 @@ export interface ClusterBus {
   close(): Promise<void>;
 }
 
-const CHANNEL = "chat_cluster_events";
+/** The NOTIFY channel every process listens on (the admin CLI publishes on it too). */
+export const CLUSTER_CHANNEL = "chat_cluster_events";
+const CHANNEL = CLUSTER_CHANNEL;
 
 /** One process (the embedded database serves only one): events stay in this process. */
 export function localBus(): ClusterBus {

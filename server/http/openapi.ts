@@ -87,6 +87,11 @@ const ROUTES: Route[] = [
   { method: "get", path: "/admin/rooms/{room_id}", summary: "Server admins: one room, its members and last messages" },
   { method: "get", path: "/admin/rooms/{room_id}/dump", summary: "Server admins: the room as JSON, now or at a past time (query: at)" },
   { method: "get", path: "/admin/rooms/{room_id}/history", summary: "Server admins: the room's stored changes (query: limit)" },
+  {
+    method: "post",
+    path: "/admin/rooms/{room_id}/messages/{message_id}/erase",
+    summary: "Server admins: erase a message for good (every stored trace of its text)",
+  },
   { method: "get", path: "/admin/audit", summary: "Server admins: every admin action, newest first (query: limit)" },
   { method: "delete", path: "/chat/friends/block/{user_id}", summary: "Unblock a user" },
   { method: "get", path: "/chat/rooms", summary: "My rooms, newest activity first", response: listOf(chatRoomResponseSchema) },

@@ -177,6 +177,22 @@ export function createSyncServer(deps: {
     });
   }
 
+  /**
+   * Storage of `name` was rewritten under us: take the live copy out of the documents map first,
+   * so a reconnect loads the new one, then tell its clients to drop their copies and resync.
+   */
+  function forgetRewritten(name: string): void {
+    const document = hocuspocus.documents.get(name);
+    if (!document) return;
+    hocuspocus.documents.delete(name);
+    bindings.forget(name);
+    gate.receiptFloors.delete(name);
+    for (const connection of document.getConnections()) {
+      connection.sendStateless(refusedPayload("document_rewritten", "An operator rewrote this document: resync."));
+      connection.close({ code: CLOSE_CODES.refused, reason: "document_rewritten" });
+    }
+  }
+
   bus.subscribe((event) => {
     switch (event.type) {
       case "membership_revoked": {
@@ -188,6 +204,9 @@ export function createSyncServer(deps: {
         }
         return;
       }
+      case "documents_rewritten":
+        for (const name of event.documentNames) forgetRewritten(name);
+        return;
       case "block_changed":
         blockedRooms.clear();
         return;

@@ -3,9 +3,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { type Refusal, RoomSession } from "../../client/sync/room-session.ts";
 import { AdminOperations } from "../../server/admin/operations.ts";
+import { getMessage } from "../../shared/room-doc/index.ts";
+import { readUserView } from "../../shared/user-doc/index.ts";
 import { ApiClient, signUpAll, type TestUser } from "../helpers/api-client.ts";
 import { backendsUnderTest } from "../helpers/backends.ts";
+import { connectSocket, openDocument } from "../helpers/sync-client.ts";
 import { useTestServer } from "../helpers/test-server.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
@@ -14,7 +18,8 @@ const run = promisify(execFile);
 
 describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
   const t = useTestServer(backend);
-  const ops = () => new AdminOperations(t.server.context.db, { name: "cli:test", userId: null });
+  const ops = () =>
+    new AdminOperations(t.server.context.db, { name: "cli:test", userId: null }, (event) => t.server.context.bus.publish(event));
 
   /** A room with a conversation, built through the real server's REST API. */
   async function conversation(): Promise<{ ana: TestUser; ben: TestUser; roomId: string; first: string }> {
@@ -54,6 +59,47 @@ describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
     expect(changes).toEqual(expect.arrayContaining(["message added", "sequenced", "receipt moved", "message deleted"]));
     expect(history.every((e) => e.bytes > 0)).toBe(true);
     expect(history.some((e) => e.user === ana.username)).toBe(true);
+  });
+
+  it("erases a message for good: connected clients converge, and no row of any table holds its text", async () => {
+    const { ana, ben, roomId } = await conversation();
+    const secret = "PR attempt: 5k in 19:59, tell nobody";
+    const link = "https://media.example/secret-finish-photo.jpg";
+    const socket = connectSocket(t.server.wsUrl);
+    const session = new RoomSession({ socket, roomId, userId: ben.id, token: ben.token });
+    const refusals: Refusal[] = [];
+    session.onRefused((r) => refusals.push(r));
+    const feed = openDocument(socket, `user:${ana.id}`, ana.token);
+    await Promise.all([session.whenSynced(), feed.synced()]);
+    const sent = (await ana.api.post(`/api/v1/chat/messages/${roomId}`, { content: secret, media_urls: [link] })).body.id as string;
+    await waitFor(() => getMessage(session.doc, sent)?.content === secret, "the message on ben's client");
+    // Ana's room list (her private document) shows it as the room's last message too.
+    await waitFor(() => readUserView(feed.doc).rooms[roomId]?.last_message?.content === secret, "the text in ana's room list");
+    await ops().compact(roomId); // some copies in a snapshot, some in the log
+
+    expect(await ops().erase(roomId, sent)).toMatchObject({ room_id: roomId, message_id: sent });
+    // Ben's client was told to resync and now holds the erased state.
+    await waitFor(() => refusals.some((r) => r.code === "document_rewritten"), "ben's client told to resync");
+    await session.whenSynced();
+    await waitFor(() => getMessage(session.doc, sent)?.deleted === true, "the erase on ben's client");
+    expect(getMessage(session.doc, sent)).toMatchObject({ content: null, media_urls: [] });
+    const shown = (await ben.api.get(`/api/v1/chat/messages/${roomId}`)).body.items.find((m: { id: string }) => m.id === sent);
+    expect(shown).toMatchObject({ is_deleted: true, content: null });
+
+    // Every row of every table, bytes included (as hex), free of the text and the link.
+    const needles = [secret, link].flatMap((s) => [s, Buffer.from(s).toString("hex")]);
+    const db = t.server.context.db;
+    const { rows: tables } = await db.query<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    );
+    expect(tables.length).toBeGreaterThan(10);
+    for (const { name } of tables) {
+      const { rows } = await db.query<{ row: string }>(`SELECT t::text AS row FROM "${name}" t`);
+      for (const { row } of rows)
+        for (const needle of needles) expect({ name, found: row.includes(needle) }).toEqual({ name, found: false });
+    }
+    session.destroy();
+    socket.destroy();
   });
 
   it("catches a corrupted relational side, and --repair rebuilds it from the document", async () => {
