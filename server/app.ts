@@ -9,7 +9,7 @@ import { LoginLimiter } from "./auth/login-limiter.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { type ClusterBus, localBus, postgresBus } from "./cluster/bus.ts";
 import type { Config } from "./config.ts";
-import { migrateUp } from "./db/migrate.ts";
+import { migrateUp, pendingMigrations } from "./db/migrate.ts";
 import { openDatabase } from "./db/open.ts";
 import { postgresRateLimiter } from "./db/postgres-rate-limiter.ts";
 import { friendRoutes } from "./friends/routes.ts";
@@ -17,6 +17,7 @@ import { installErrorHandler } from "./http/error-handler.ts";
 import { openApiDocument } from "./http/openapi.ts";
 import type { Logger } from "./logger.ts";
 import { messageRoutes } from "./messages/routes.ts";
+import { Metrics } from "./metrics.ts";
 import { Presence } from "./presence/presence.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { DocumentStore } from "./sync/document-store.ts";
@@ -59,8 +60,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     db.kind === "postgres" && config.DATABASE_URL
       ? await postgresBus(config.DATABASE_URL, (err) => logger.error({ err }, "cluster bus error"))
       : localBus();
+  const metrics = new Metrics();
   const store = new DocumentStore(db);
   const log = new UpdateLogWriter(db);
+  log.onCommit = (seconds) => metrics.storeCommitSeconds.observe(seconds);
   const messageRate = new MessageRateLimiter(db, {
     perUserPerMinute: config.MESSAGES_PER_MINUTE,
     perUserPerTenMinutes: config.MESSAGES_ABUSE_PER_TEN_MINUTES,
@@ -81,6 +84,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger,
     messageRate,
     presence,
+    metrics,
     skipValidation: config.UNSAFE_SKIP_UPDATE_VALIDATION,
     compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
   });
@@ -112,6 +116,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   // Liveness plus the update log's group-commit counters (entries per commit shows the batching).
   app.get("/api/v1/health", async () => ({ ok: true, backend: db.kind, update_log: log.stats }));
+  // Readiness for orchestrators: the database answers and its schema is this build's.
+  app.get("/healthz", async (_request, reply) => {
+    try {
+      const pending = await pendingMigrations(db);
+      if (pending.length > 0) return reply.code(503).send({ ok: false, database: "reachable", pending_migrations: pending });
+      return { ok: true, database: "reachable", pending_migrations: [] };
+    } catch (err) {
+      logger.warn({ err }, "health check: database unreachable");
+      return reply.code(503).send({ ok: false, database: "unreachable" });
+    }
+  });
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
   const openApi = openApiDocument();
   app.get("/api/v1/openapi.json", async () => openApi);
   authRoutes(app, context);
@@ -130,6 +149,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
   }
   const wss = attachWebSocket(app.server, hocuspocus);
+  metrics.watch({
+    connections: () => wss.clients.size,
+    openDocuments: () => hocuspocus.documents.size,
+    logEntries: async () => {
+      const { rows } = await db.query<{ n: string | number }>(
+        "SELECT GREATEST(reltuples, 0)::bigint AS n FROM pg_class WHERE relname = 'document_updates'",
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+  });
 
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();

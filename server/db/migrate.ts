@@ -60,6 +60,11 @@ export async function migrateUp(db: Database, log: (message: string) => void = (
   });
 }
 
+/** Migrations not applied yet (the health check reports them; the server applies them on start). */
+export async function pendingMigrations(db: Queryable): Promise<string[]> {
+  return (await migrator(db, () => {}).pending()).map((m) => m.name);
+}
+
 /** Revert the most recent migration, or down to and including `to` (0: all), for operators and tests. */
 export async function migrateDown(db: Database, to?: string | 0): Promise<string[]> {
   return db.transaction(async (tx) => {

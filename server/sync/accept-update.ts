@@ -7,6 +7,7 @@ import { type UpdateAuthor, type Verdict, validateRoomUpdate } from "../../share
 import type { SessionUser } from "../auth/sessions.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
 import { isGroupAdmin } from "../rooms/membership.ts";
 import type { BlockedRooms } from "./blocked-rooms.ts";
 import { BindingConflict, type ClientBindings } from "./client-bindings.ts";
@@ -32,6 +33,7 @@ export class UpdateGate {
     private readonly logger: Logger,
     private readonly skipValidation: boolean,
     private readonly blockedRooms: BlockedRooms,
+    private readonly metrics?: Metrics,
   ) {}
 
   async accept(document: Document, connection: Connection, user: SessionUser, payload: Uint8Array): Promise<void> {
@@ -74,6 +76,7 @@ export class UpdateGate {
       throw error;
     }
     this.bindings.remember(document.name, verdict.claimedClientIds, user.id);
+    this.metrics?.updatesAccepted.inc();
   }
 
   private async judge(document: Document, roomId: string, user: SessionUser, payload: Uint8Array): Promise<Verdict> {
@@ -98,6 +101,7 @@ export class UpdateGate {
       { document: document.name, user: user.id, connection: connection.socketId, code: verdict.code, reason: verdict.message },
       "refused an update",
     );
+    this.metrics?.updatesRefused.inc({ code: verdict.code });
     connection.sendStateless(refusedPayload(verdict.code, verdict.message));
     throw new Refusal(CLOSE_CODES.refused, verdict.code, verdict.message);
   }

@@ -38,7 +38,7 @@ export class RoomWriter {
     private readonly log: UpdateLogWriter,
     private readonly onAppendFailed: (document: Document) => void,
     /** Told after a change to a room's relational side (last message, unread, members) is stored. */
-    private readonly onRoomStored: (roomId: string) => void = () => {},
+    private readonly onRoomStored: (roomId: string, sequenced: number) => void = () => {},
   ) {}
 
   /**
@@ -113,7 +113,7 @@ export class RoomWriter {
       }
     }
     document.flush();
-    if (effects && name?.kind === "room") this.onRoomStored(name.roomId);
+    if (effects && name?.kind === "room") this.onRoomStored(name.roomId, assigned);
     // biome-ignore lint/style/noNonNullAssertion: assigned inside the synchronous transaction above
     return result!;
   }

@@ -11,6 +11,7 @@ import type { ClusterBus } from "../cluster/bus.ts";
 import type { Database } from "../db/database.ts";
 import { UserFeed } from "../feed/user-feed.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
 import type { Presence } from "../presence/presence.ts";
 import { isCurrentMember } from "../rooms/membership.ts";
 import { UpdateGate } from "./accept-update.ts";
@@ -48,6 +49,7 @@ export function createSyncServer(deps: {
   compactAfterUpdates: number;
   messageRate: MessageRateLimiter;
   presence: Presence;
+  metrics?: Metrics;
   skipValidation?: boolean;
 }) {
   const { db, store, log, bus, logger, presence } = deps;
@@ -115,7 +117,7 @@ export function createSyncServer(deps: {
 
   const bindings = new ClientBindings(db);
   const blockedRooms = new BlockedRooms(db);
-  const gate = new UpdateGate(db, log, bindings, deps.messageRate, logger, deps.skipValidation ?? false, blockedRooms);
+  const gate = new UpdateGate(db, log, bindings, deps.messageRate, logger, deps.skipValidation ?? false, blockedRooms, deps.metrics);
 
   /** A socket counts once towards its user's presence, from its first authenticated document to its close. */
   function countTowardsPresence(context: SyncContext, user: SessionUser): void {
@@ -150,7 +152,10 @@ export function createSyncServer(deps: {
       logger.error({ document: document.name }, "could not store a server change; reloading the document");
       hocuspocus.closeConnections(document.name);
     },
-    (roomId) => feed.roomChanged(roomId),
+    (roomId, sequenced) => {
+      deps.metrics?.messagesAccepted.inc(sequenced);
+      feed.roomChanged(roomId);
+    },
   );
   const feed = new UserFeed(db, hocuspocus, writer, bus, logger);
 

@@ -73,7 +73,11 @@ export class UpdateLogWriter {
     this.flushing = null;
   }
 
+  /** Told how long each commit took, in seconds (the store-latency metric). */
+  onCommit: (seconds: number) => void = () => {};
+
   private async commit(entries: LogEntry[]): Promise<void> {
+    const started = performance.now();
     await this.db.transaction(async (tx) => {
       const names = [...new Set(entries.map((e) => e.documentName))].sort();
       // Shared locks: appends never wait for each other, only for a compaction of the same document.
@@ -95,6 +99,7 @@ export class UpdateLogWriter {
       }
       for (const entry of entries) await entry.effects?.(tx);
     });
+    this.onCommit((performance.now() - started) / 1000);
     this.stats.commits += 1;
     this.stats.entries += entries.length;
     for (const e of entries) {

@@ -1,0 +1,72 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Where the gauges read their values when Prometheus scrapes. */
+export interface MetricSources {
+  connections(): number;
+  openDocuments(): number;
+  /** Rows in the update log (the planner's estimate: exact counts of a big table are slow). */
+  logEntries(): Promise<number>;
+}
+
+/**
+ * The server's Prometheus metrics (prom-client), served at GET /metrics: the process defaults,
+ * WebSocket connections, open documents, updates and messages accepted, updates refused by code,
+ * update-log commit latency and the log's length.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly updatesAccepted = new Counter({
+    name: "chat_updates_accepted_total",
+    help: "Client updates to rooms accepted (validated and stored).",
+    registers: [this.registry],
+  });
+  readonly updatesRefused = new Counter({
+    name: "chat_updates_refused_total",
+    help: "Client updates to rooms refused, by code.",
+    labelNames: ["code"],
+    registers: [this.registry],
+  });
+  readonly messagesAccepted = new Counter({
+    name: "chat_messages_accepted_total",
+    help: "Messages the server accepted and sequenced, from WebSocket and REST.",
+    registers: [this.registry],
+  });
+  readonly storeCommitSeconds = new Histogram({
+    name: "chat_store_commit_seconds",
+    help: "Latency of one update-log commit (a group of appends in one transaction).",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Start the gauges, once the server's parts exist. */
+  watch(sources: MetricSources): void {
+    new Gauge({
+      name: "chat_websocket_connections",
+      help: "Open WebSocket connections.",
+      registers: [this.registry],
+      collect() {
+        this.set(sources.connections());
+      },
+    });
+    new Gauge({
+      name: "chat_open_documents",
+      help: "Documents loaded in this process.",
+      registers: [this.registry],
+      collect() {
+        this.set(sources.openDocuments());
+      },
+    });
+    new Gauge({
+      name: "chat_update_log_entries",
+      help: "Rows in the update log (estimate).",
+      registers: [this.registry],
+      async collect() {
+        this.set(await sources.logEntries());
+      },
+    });
+  }
+}
