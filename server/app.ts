@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
+import { scheduleRetention } from "./admin/retention-schedule.ts";
 import { adminRoutes } from "./admin/routes.ts";
 import type { AppContext } from "./app-context.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
@@ -149,6 +150,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
   }
   const wss = attachWebSocket(app.server, hocuspocus);
+  const retention = scheduleRetention(db, config.HISTORY_RETENTION_DAYS, logger);
   metrics.watch({
     connections: () => wss.clients.size,
     openDocuments: () => hocuspocus.documents.size,
@@ -174,6 +176,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     routes,
     stop() {
       stopping ??= (async () => {
+        clearInterval(retention);
         for (const client of wss.clients) client.terminate();
         await app.close();
         await log.drain();

@@ -27,6 +27,8 @@ const envSchema = z.object({
   FRIEND_REQUEST_COOLDOWN_HOURS: z.coerce.number().nonnegative().default(72),
   /** How often each process proves it is alive; one silent for three beats has its sockets swept. */
   PRESENCE_HEARTBEAT_SECONDS: z.coerce.number().positive().default(10),
+  /** Days of fine-grained document history (the update log) kept before it is folded away. */
+  HISTORY_RETENTION_DAYS: z.coerce.number().positive().default(30),
   /** Benchmarks only: accept WebSocket updates without judging them, to measure what judging costs. */
   UNSAFE_SKIP_UPDATE_VALIDATION: z
     .enum(["true", "false"])

@@ -159,6 +159,17 @@ program
   );
 
 program
+  .command("retention")
+  .description("fold update-log history older than the retention window (HISTORY_RETENTION_DAYS) away now")
+  .option("--days <n>", "keep this many days instead", positive)
+  .action((options: { days?: number }) =>
+    withOperations(async (ops) => {
+      const result = await ops.retention(options.days ?? loadConfig().HISTORY_RETENTION_DAYS);
+      print(result, () => `Removed ${result.updates_removed} log entries and ${result.snapshots_removed} snapshots.`);
+    }),
+  );
+
+program
   .command("erase-message")
   .description("delete a message for good: its text and media links are left nowhere in the database")
   .argument("<room-id>", "the room's UUID", roomId)

@@ -6,6 +6,7 @@ import { type Actor, type AuditEntry, listAudit, recordAudit } from "./audit.ts"
 import { eraseMessage } from "./erase.ts";
 import { documentHistory, type HistoryEntry } from "./history.ts";
 import { NotFound } from "./operations-errors.ts";
+import { applyRetention } from "./retention.ts";
 import { setServerAdmin } from "./roles.ts";
 import { listRoomReports, type RoomReport, type RoomSort, roomMembers } from "./room-report.ts";
 import { documentAt } from "./time-travel.ts";
@@ -110,6 +111,13 @@ export class AdminOperations {
     await this.publish({ type: "documents_rewritten", documentNames });
     await recordAudit(this.db, this.actor, "erase-message", roomId, { message_id: messageId });
     return { room_id: roomId, message_id: messageId, documents_rewritten: documentNames.length };
+  }
+
+  /** Apply the history retention policy now (the server also does it every hour). */
+  async retention(days: number): Promise<{ updates_removed: number; snapshots_removed: number }> {
+    const result = await applyRetention(this.db, days);
+    await recordAudit(this.db, this.actor, "retention", null, { days, ...result });
+    return result;
   }
 
   async setAdmin(username: string, admin: boolean): Promise<void> {

@@ -102,6 +102,29 @@ describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
     socket.destroy();
   });
 
+  it("applies the retention policy: old history a snapshot holds goes, the room itself stays whole", async () => {
+    const { ana, roomId } = await conversation();
+    await ops().compact(roomId);
+    await ana.api.post(`/api/v1/chat/messages/${roomId}`, { content: "After the snapshot" });
+    const db = t.server.context.db;
+    const name = `room:${roomId}`;
+    // Forty days pass for this room's stored history.
+    await db.query("UPDATE document_updates SET created_at = created_at - interval '40 days' WHERE document_name = $1", [name]);
+    await db.query("UPDATE document_snapshots SET created_at = created_at - interval '40 days' WHERE document_name = $1", [name]);
+    const count = async () =>
+      Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM document_updates WHERE document_name = $1", [name])).rows[0]?.n);
+    const before = await ops().dump(roomId);
+    const logBefore = await count();
+
+    const result = await ops().retention(30);
+    expect(result.updates_removed).toBeGreaterThan(0);
+    // What the snapshot does not hold yet (the last message and its sequencing) is kept, however old.
+    expect(await count()).toBe(logBefore - result.updates_removed);
+    expect(await count()).toBeGreaterThan(0);
+    expect({ ...(await ops().dump(roomId)), at: before.at }).toEqual(before);
+    expect((await ops().verify(roomId)).mismatches).toEqual([]);
+  });
+
   it("catches a corrupted relational side, and --repair rebuilds it from the document", async () => {
     const { roomId, first, ben } = await conversation();
     expect((await ops().verify(roomId)).mismatches).toEqual([]);
