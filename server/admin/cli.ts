@@ -10,6 +10,7 @@ import { loadConfig } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { migrateUp } from "../db/migrate.ts";
 import { openDatabase } from "../db/open.ts";
+import { backup, restore } from "./backup.ts";
 import { AdminOperations, NotFound } from "./operations.ts";
 import { ROOM_SORTS, type RoomSort } from "./room-report.ts";
 import { formatTable } from "./table.ts";
@@ -168,6 +169,27 @@ program
       print(result, () => `Removed ${result.updates_removed} log entries and ${result.snapshots_removed} snapshots.`);
     }),
   );
+
+program
+  .command("backup")
+  .description("back up everything (relational data and documents) into one file: pg_dump, or PGlite's data dump")
+  .argument("<file>", "where to write the backup")
+  .action(async (file: string) => {
+    // Recorded first, so the backup holds its own entry.
+    await withOperations((ops) => ops.note("backup", { file }));
+    const { bytes } = await backup(loadConfig(), file);
+    print({ file, bytes }, () => `Backed up to ${file} (${bytes} bytes).`);
+  });
+
+program
+  .command("restore")
+  .description("replace everything with a backup made by 'backup' (stop the server first)")
+  .argument("<file>", "the backup file")
+  .action(async (file: string) => {
+    await restore(loadConfig(), file);
+    await withOperations((ops) => ops.note("restore", { file }));
+    print({ file, restored: true }, () => `Restored from ${file}.`);
+  });
 
 program
   .command("erase-message")

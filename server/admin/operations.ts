@@ -120,6 +120,11 @@ export class AdminOperations {
     return result;
   }
 
+  /** Record an action done outside the database (a backup, a restore). */
+  async note(action: string, details: Record<string, unknown>): Promise<void> {
+    await recordAudit(this.db, this.actor, action, null, details);
+  }
+
   async setAdmin(username: string, admin: boolean): Promise<void> {
     if (!(await setServerAdmin(this.db, username, admin))) throw new NotFound(`No user "${username}".`);
     await recordAudit(this.db, this.actor, admin ? "grant-admin" : "revoke-admin", username);
