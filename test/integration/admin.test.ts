@@ -174,34 +174,41 @@ describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ actor: "cli:test", action: "grant-admin" })]));
   });
 
-  // The CLI opens the database itself; the embedded one is held by the running test server.
-  it.runIf(backend === "postgres")(
-    "answers from the command line, as tables or JSON, and exits 1 when verify finds a mismatch",
-    async () => {
-      const { ben, roomId, first } = await conversation();
-      const env = { ...process.env, DATABASE_URL: t.database.env.DATABASE_URL, LOG_LEVEL: "silent" };
-      const admin = (...args: string[]) => run(process.execPath, ["--import", "tsx", "server/admin/cli.ts", ...args], { cwd: root, env });
+  it("answers from the command line, as tables or JSON, and exits 1 when verify finds a mismatch", async () => {
+    // The CLI opens the database itself; the embedded one is held by the running test server, and the CLI says so.
+    if (backend === "pglite") {
+      const env = { ...process.env, ...t.database.env, LOG_LEVEL: "silent" };
+      const refused = await run(process.execPath, ["--import", "tsx", "server/admin/cli.ts", "rooms"], { cwd: root, env }).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(refused).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining("Stop the server to use the CLI on the embedded database"),
+      });
+      return;
+    }
+    const { ben, roomId, first } = await conversation();
+    const env = { ...process.env, DATABASE_URL: t.database.env.DATABASE_URL, LOG_LEVEL: "silent" };
+    const admin = (...args: string[]) => run(process.execPath, ["--import", "tsx", "server/admin/cli.ts", ...args], { cwd: root, env });
 
-      const table = (await admin("room", roomId)).stdout;
-      expect(table).toContain("Crew");
-      expect(table).toContain("Hills at 7");
-      const rooms = JSON.parse((await admin("--json", "rooms", "--sort", "messages")).stdout) as Array<{ id: string }>;
-      expect(rooms.map((r) => r.id)).toContain(roomId);
-      await admin("grant-admin", ben.username);
-      expect((await ben.api.get("/api/v1/users/me")).body.is_server_admin).toBe(true);
+    const table = (await admin("room", roomId)).stdout;
+    expect(table).toContain("Crew");
+    expect(table).toContain("Hills at 7");
+    const rooms = JSON.parse((await admin("--json", "rooms", "--sort", "messages")).stdout) as Array<{ id: string }>;
+    expect(rooms.map((r) => r.id)).toContain(roomId);
+    await admin("grant-admin", ben.username);
+    expect((await ben.api.get("/api/v1/users/me")).body.is_server_admin).toBe(true);
 
-      await t.server.context.db.query("DELETE FROM chat_message_index WHERE message_id = $1", [first]);
-      const failed = await admin("verify", roomId).catch((error: { code: number; stdout: string }) => error);
-      expect(failed).toMatchObject({ code: 1, stdout: expect.stringContaining(`index lacks message ${first}`) });
-      expect((await admin("verify", roomId, "--repair")).stdout).toContain("1 repaired");
-      expect((await admin("verify", roomId)).stdout).toContain("0 mismatch");
-      const help = (await admin("dump", "--help")).stdout;
-      expect(help).toContain("--at <time>");
-      const bad = await admin("dump", "not-a-room").catch((error: { code: number; stderr: string }) => error);
-      expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining("a room id is a UUID") });
-      const audit = JSON.parse((await admin("--json", "audit")).stdout) as Array<{ actor: string; action: string }>;
-      expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["verify --repair", "grant-admin", "room"]));
-    },
-    60_000,
-  );
+    await t.server.context.db.query("DELETE FROM chat_message_index WHERE message_id = $1", [first]);
+    const failed = await admin("verify", roomId).catch((error: { code: number; stdout: string }) => error);
+    expect(failed).toMatchObject({ code: 1, stdout: expect.stringContaining(`index lacks message ${first}`) });
+    expect((await admin("verify", roomId, "--repair")).stdout).toContain("1 repaired");
+    expect((await admin("verify", roomId)).stdout).toContain("0 mismatch");
+    const help = (await admin("dump", "--help")).stdout;
+    expect(help).toContain("--at <time>");
+    const bad = await admin("dump", "not-a-room").catch((error: { code: number; stderr: string }) => error);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining("a room id is a UUID") });
+    const audit = JSON.parse((await admin("--json", "audit")).stdout) as Array<{ actor: string; action: string }>;
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["verify --repair", "grant-admin", "room"]));
+  }, 60_000);
 });
