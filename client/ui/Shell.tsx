@@ -1,4 +1,6 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import type { MeResponse } from "../../shared/api/auth.ts";
+import { AdminPanel } from "../admin/AdminPanel.tsx";
 import { FriendsPanel } from "../friends/FriendsPanel.tsx";
 import { JoinGroup } from "../rooms/JoinGroup.tsx";
 import { RoomList } from "../rooms/RoomList.tsx";
@@ -9,15 +11,28 @@ import { ErrorAlert } from "./ErrorAlert.tsx";
 import { ProfilePanel } from "./ProfilePanel.tsx";
 import { useAction } from "./use-action.ts";
 
-type Tab = "chats" | "friends" | "profile";
+type Tab = "chats" | "friends" | "profile" | "admin";
 
 /** Where the app is, kept in the URL's hash so a reload (online or not) comes back to it. */
 function readPlace(): { tab: Tab; roomId: string | null } {
   const hash = location.hash.replace(/^#\/?/, "");
   const room = /^room\/([0-9a-f-]{36})$/i.exec(hash);
   if (room?.[1]) return { tab: "chats", roomId: room[1] };
-  if (hash === "friends" || hash === "profile") return { tab: hash, roomId: null };
+  if (hash === "friends" || hash === "profile" || hash === "admin") return { tab: hash, roomId: null };
   return { tab: "chats", roomId: null };
+}
+
+/** Whether I am a server admin (asked once; the admin page and its button are for them only). */
+function useIsServerAdmin(): boolean {
+  const { api } = useChat();
+  const [admin, setAdmin] = useState(false);
+  useEffect(() => {
+    api.get<MeResponse>("/api/v1/users/me").then(
+      (me) => setAdmin(me.is_server_admin),
+      () => {},
+    );
+  }, [api]);
+  return admin;
 }
 
 /**
@@ -42,6 +57,7 @@ export function Shell() {
   const [place, setPlace] = useState(readPlace);
   const { tab, roomId } = place;
   const [run, error] = useAction();
+  const isAdmin = useIsServerAdmin();
   const go = (next: { tab: Tab; roomId: string | null }) => {
     setPlace(next);
     const hash = next.tab !== "chats" ? `#${next.tab}` : next.roomId ? `#room/${next.roomId}` : "#";
@@ -60,6 +76,11 @@ export function Shell() {
               {t === "chats" ? "Chats" : t === "friends" ? "Friends" : "Profile"}
             </button>
           ))}
+          {isAdmin && (
+            <button type="button" aria-pressed={tab === "admin"} onClick={() => setTab("admin")}>
+              Admin
+            </button>
+          )}
           <button type="button" onClick={() => void run(logout)}>
             Log out
           </button>
@@ -80,6 +101,7 @@ export function Shell() {
       )}
       {tab === "friends" && <FriendsPanel onOpenRoom={openRoom} />}
       {tab === "profile" && <ProfilePanel />}
+      {tab === "admin" && isAdmin && <AdminPanel />}
     </div>
   );
 }

@@ -18,7 +18,7 @@ const dumpQuery = z.strictObject({ at: z.iso.datetime({ offset: true }).optional
 const limitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
 /** /api/v1/admin: the operator views of the stored data, for server admins only, every call audited. */
-export function adminRoutes(app: FastifyInstance, { db, bus }: AppContext): void {
+export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus }: AppContext): void {
   async function operations(request: FastifyRequest): Promise<AdminOperations> {
     const user = await requireUser(db, request);
     if (!user.is_server_admin) throw new HttpError("forbidden", "Only server admins may use the admin API.");
@@ -41,7 +41,15 @@ export function adminRoutes(app: FastifyInstance, { db, bus }: AppContext): void
 
   app.get("/api/v1/admin/rooms/:room_id", async (request) => {
     const ops = await operations(request);
-    return notFoundAsHttp(() => ops.room(roomIdOf(request)));
+    const roomId = roomIdOf(request);
+    const room = await notFoundAsHttp(() => ops.room(roomId));
+    // Who has the room open now, on this process (each process answers for its own sockets).
+    const connected = new Set<string>();
+    for (const connection of hocuspocus.documents.get(`room:${roomId}`)?.getConnections() ?? []) {
+      const user = (connection.context as { user?: { username: string } }).user;
+      if (user) connected.add(user.username);
+    }
+    return { ...room, connected: [...connected].sort() };
   });
 
   app.get("/api/v1/admin/rooms/:room_id/dump", async (request) => {

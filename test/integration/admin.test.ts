@@ -49,6 +49,12 @@ describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
     expect(texts(then)).toEqual(["Hills at 7", "In"]);
     expect(texts(now)).toEqual(["Hills at 8", "In", "Bring water"]);
     expect(Object.keys(then.receipts)).toHaveLength(1);
+
+    // Each change in the history can be looked at: the room at its time includes it.
+    const history = await ops().history(roomId);
+    const edit = history.find((e) => e.changes.includes("message edited"));
+    const atEdit = await ops().dump(roomId, new Date(edit?.at ?? 0));
+    expect(texts(atEdit)).toEqual(["Hills at 8", "In"]);
   });
 
   it("tells the history of a room: who changed what, and how big each change was", async () => {
