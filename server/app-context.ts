@@ -1,5 +1,6 @@
 import type { Hocuspocus } from "@hocuspocus/server";
 import type { RateLimiterPostgres } from "rate-limiter-flexible";
+import type { OperatorToken } from "./admin/operator-token.ts";
 import type { LoginLimiter } from "./auth/login-limiter.ts";
 import type { ClusterBus } from "./cluster/bus.ts";
 import type { Config } from "./config.ts";
@@ -26,4 +27,6 @@ export interface AppContext {
   /** Refreshes the live `user:<id>` documents a change concerns. */
   feed: UserFeed;
   friendRequestLimiter: RateLimiterPostgres;
+  /** The admin CLI's way in while this server holds the embedded database; null on PostgreSQL. */
+  operatorToken: OperatorToken | null;
 }

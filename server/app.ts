@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
+import { OperatorToken } from "./admin/operator-token.ts";
 import { scheduleRetention } from "./admin/retention-schedule.ts";
 import { adminRoutes } from "./admin/routes.ts";
 import type { AppContext } from "./app-context.ts";
@@ -102,6 +103,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     messageRate,
     feed,
     friendRequestLimiter: postgresRateLimiter(db, "friend_requests", config.FRIEND_REQUESTS_PER_HOUR, 3600),
+    operatorToken: db.kind === "pglite" ? new OperatorToken(config.dataDir) : null,
   };
 
   const app = Fastify({
@@ -166,6 +168,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   const url = `http://localhost:${port}`;
+  context.operatorToken?.publish(`http://127.0.0.1:${port}`);
   logger.info({ url, websocket: `ws://localhost:${port}${SYNC_PATH}`, backend: db.kind }, `listening on ${url}`);
 
   let stopping: Promise<void> | null = null;
@@ -177,6 +180,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stop() {
       stopping ??= (async () => {
         clearInterval(retention);
+        context.operatorToken?.remove();
         for (const client of wss.clients) client.terminate();
         await app.close();
         await log.drain();

@@ -11,7 +11,9 @@ import type { Database } from "../db/database.ts";
 import { migrateUp } from "../db/migrate.ts";
 import { openDatabase } from "../db/open.ts";
 import { backup, restore } from "./backup.ts";
+import { type AdminApi, HttpAdmin } from "./http-admin.ts";
 import { AdminOperations, NotFound } from "./operations.ts";
+import { readOperatorAccess } from "./operator-token.ts";
 import { ROOM_SORTS, type RoomSort } from "./room-report.ts";
 import { formatTable } from "./table.ts";
 
@@ -32,14 +34,19 @@ const positive = (value: string) => {
   return n;
 };
 
-/** Open the database (migrated), run `work` with the operations, close. */
-async function withOperations(work: (ops: AdminOperations) => Promise<void>): Promise<void> {
+/**
+ * Run `work` with the admin operations: on the database itself (migrated first), or, when a
+ * running server holds the embedded database, through that server's admin API.
+ */
+async function withOperations(work: (ops: AdminApi) => Promise<void>): Promise<void> {
   const config = loadConfig();
+  const operator = os.userInfo().username;
   let db: Database;
   try {
     db = await openDatabase(config);
   } catch (error) {
-    // The embedded database is held by one process: the running server has it.
+    const access = config.DATABASE_URL ? null : readOperatorAccess(config.dataDir);
+    if (access) return work(new HttpAdmin(access, operator));
     throw new Error(
       `${error instanceof Error ? error.message : String(error)}\nStop the server to use the CLI on the embedded database, or run the server on PostgreSQL (DATABASE_URL).`,
     );
@@ -50,7 +57,7 @@ async function withOperations(work: (ops: AdminOperations) => Promise<void>): Pr
     const publish = async (event: ClusterEvent) => {
       await db.query("SELECT pg_notify($1, $2)", [CLUSTER_CHANNEL, JSON.stringify(event)]);
     };
-    await work(new AdminOperations(db, { name: `cli:${os.userInfo().username}`, userId: null }, publish));
+    await work(new AdminOperations(db, { name: `cli:${operator}`, userId: null }, publish));
   } finally {
     await db.close();
   }

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { uuidParam } from "../../shared/api/common.ts";
 import type { AppContext } from "../app-context.ts";
-import { requireUser } from "../auth/require-user.ts";
+import { bearerToken, requireUser } from "../auth/require-user.ts";
+import type { ClusterEvent } from "../cluster/bus.ts";
 import { HttpError } from "../http/http-error.ts";
 import { parse } from "../http/parse.ts";
 import { AdminOperations, NotFound } from "./operations.ts";
@@ -18,11 +19,17 @@ const dumpQuery = z.strictObject({ at: z.iso.datetime({ offset: true }).optional
 const limitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
 /** /api/v1/admin: the operator views of the stored data, for server admins only, every call audited. */
-export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus }: AppContext): void {
+export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operatorToken, config }: AppContext): void {
   async function operations(request: FastifyRequest): Promise<AdminOperations> {
+    const publish = (event: ClusterEvent) => bus.publish(event);
+    // The admin CLI on this machine, when this server holds the embedded database.
+    if (operatorToken?.matches(bearerToken(request))) {
+      const operator = String(request.headers["x-operator"] ?? "operator").slice(0, 64);
+      return new AdminOperations(db, { name: `cli:${operator}`, userId: null }, publish);
+    }
     const user = await requireUser(db, request);
     if (!user.is_server_admin) throw new HttpError("forbidden", "Only server admins may use the admin API.");
-    return new AdminOperations(db, { name: `user:${user.username}`, userId: user.id }, (event) => bus.publish(event));
+    return new AdminOperations(db, { name: `user:${user.username}`, userId: user.id }, publish);
   }
   const roomIdOf = (request: FastifyRequest) => parse(uuidParam, (request.params as { room_id?: unknown }).room_id, "path.room_id");
   const notFoundAsHttp = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -68,6 +75,32 @@ export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus }: AppCo
     const ops = await operations(request);
     const messageId = parse(uuidParam, (request.params as { message_id?: unknown }).message_id, "path.message_id");
     return notFoundAsHttp(() => ops.erase(roomIdOf(request), messageId));
+  });
+
+  app.post("/api/v1/admin/verify", async (request) => {
+    const ops = await operations(request);
+    const body = parse(z.strictObject({ room_id: z.uuid().optional(), repair: z.boolean().default(false) }), request.body);
+    return notFoundAsHttp(() => ops.verify(body.room_id, body.repair));
+  });
+
+  app.post("/api/v1/admin/compact", async (request) => {
+    const ops = await operations(request);
+    const body = parse(z.strictObject({ room_id: z.uuid().optional() }), request.body);
+    return { items: await notFoundAsHttp(() => ops.compact(body.room_id)), next_cursor: null };
+  });
+
+  app.post("/api/v1/admin/retention", async (request) => {
+    const ops = await operations(request);
+    const body = parse(z.strictObject({ days: z.number().positive().optional() }), request.body);
+    return ops.retention(body.days ?? config.HISTORY_RETENTION_DAYS);
+  });
+
+  app.put("/api/v1/admin/users/:username/server-admin", async (request) => {
+    const ops = await operations(request);
+    const username = parse(z.string().min(1).max(64), (request.params as { username?: unknown }).username, "path.username");
+    const { is_server_admin } = parse(z.strictObject({ is_server_admin: z.boolean() }), request.body);
+    await notFoundAsHttp(() => ops.setAdmin(username, is_server_admin));
+    return { username, is_server_admin };
   });
 
   app.get("/api/v1/admin/audit", async (request) => {
