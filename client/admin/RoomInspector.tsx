@@ -111,7 +111,10 @@ export function RoomInspector({ roomId, onBack }: { roomId: string; onBack: () =
             </li>
           ))}
         </ul>
-        <pre aria-label="Raw JSON">{dump ? JSON.stringify(dump, null, 2) : ""}</pre>
+        <figure>
+          <figcaption>Raw JSON</figcaption>
+          <pre>{dump ? JSON.stringify(dump, null, 2) : ""}</pre>
+        </figure>
       </div>
     </section>
   );
