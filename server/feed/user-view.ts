@@ -11,10 +11,9 @@ const byId = <T extends { id: string }>(items: T[]): Record<string, T> => Object
 
 /** What `user:<userId>` should say now, from the database. */
 export async function loadUserView(db: Queryable, userId: string): Promise<UserView> {
-  const [friends, requests, rooms] = await Promise.all([
-    allFriends(db, userId),
-    allPendingRequests(db, userId),
-    listMyRooms(db, userId, { limit: ROOMS_IN_VIEW }),
-  ]);
+  // One after another: `db` may be a transaction's single connection.
+  const friends = await allFriends(db, userId);
+  const requests = await allPendingRequests(db, userId);
+  const rooms = await listMyRooms(db, userId, { limit: ROOMS_IN_VIEW });
   return { friends: byId(friends), requests: byId(requests), rooms: byId(rooms?.items ?? []) };
 }
