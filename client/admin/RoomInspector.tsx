@@ -30,6 +30,8 @@ export function RoomInspector({ roomId, onBack }: { roomId: string; onBack: () =
   const [history, setHistory] = useState<HistoryEntry[]>([]);
   const [position, setPosition] = useState<number | null>(null);
   const [dump, setDump] = useState<RoomDocJSON | null>(null);
+  // Bumped by every reload (after an erase), so the shown state is fetched again too.
+  const [version, setVersion] = useState(0);
   const [run, error] = useAction();
   const base = `/api/v1/admin/rooms/${roomId}`;
 
@@ -43,6 +45,7 @@ export function RoomInspector({ roomId, onBack }: { roomId: string; onBack: () =
         setRoom(detail);
         setHistory(entries.items);
         setPosition(null);
+        setVersion((v) => v + 1);
       }),
     [api, base, run],
   );
@@ -51,9 +54,10 @@ export function RoomInspector({ roomId, onBack }: { roomId: string; onBack: () =
   }, [load]);
 
   const at = position === null ? null : (history[position]?.at ?? null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks again after a reload
   useEffect(() => {
     void run(async () => setDump(await api.get<RoomDocJSON>(`${base}/dump${at ? `?at=${encodeURIComponent(at)}` : ""}`)));
-  }, [api, base, run, at]);
+  }, [api, base, run, at, version]);
 
   const erase = (messageId: string) => {
     if (!window.confirm("Erase this message for good? Its text will exist nowhere, and this room's earlier history is folded away."))

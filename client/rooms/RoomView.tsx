@@ -129,7 +129,8 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
         )}
         <p className="here">{peers.length > 0 ? `Here now: ${peers.map((p) => p.name).join(", ")}` : "Nobody else here right now"}</p>
       </header>
-      {refusal && (
+      {/* An operator's rewrite (an erase) with nothing of mine unsent needs no words: the room just resynced. */}
+      {refusal && !(refusal.code === "document_rewritten" && refusal.unsent.length === 0) && (
         <div role="alert" className="refusal">
           <p>The server refused a change in this room: {refusal.message}</p>
           {refusal.unsent.map((m) => (

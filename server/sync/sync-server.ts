@@ -115,6 +115,15 @@ export function createSyncServer(deps: {
     },
   });
 
+  // Hocuspocus unloads by name: after an erase replaced a live document (forgetRewritten), a late
+  // unload of the old copy (its debounced store ending) would drop the new one from the map. Only
+  // the document the map holds may be unloaded.
+  const unloadByName = hocuspocus.unloadDocument.bind(hocuspocus);
+  hocuspocus.unloadDocument = async (document: Document) => {
+    if (hocuspocus.documents.get(document.name) !== document) return;
+    return unloadByName(document);
+  };
+
   const bindings = new ClientBindings(db);
   const blockedRooms = new BlockedRooms(db);
   const gate = new UpdateGate(db, log, bindings, deps.messageRate, logger, deps.skipValidation ?? false, blockedRooms, deps.metrics);

@@ -259,4 +259,54 @@ describe.runIf(gate.run)("chat in Chromium", () => {
     },
     SCENARIO_TIMEOUT_MS,
   );
+
+  it(
+    "lets an operator inspect a room, travel back through it and erase a message every member's screen drops",
+    async (context) => {
+      if (!server || !database) throw new Error("no server");
+      const shots = new Screenshots("admin-page");
+      onFailure(context, shots);
+      const [ana, ben, cai] = users;
+      if (!ana || !ben || !cai) throw new Error("the admin scenario needs the users of the group one");
+
+      // The operator grants the role from the command line, as the docs say.
+      execFileSync(process.execPath, ["--import", "tsx", "server/admin/cli.ts", "grant-admin", ana.username], {
+        cwd: root,
+        env: { ...process.env, ...database.env, LOG_LEVEL: "silent" },
+      });
+      await ana.page.reload();
+      await ana.page.getByRole("button", { name: "Admin" }).click();
+      await ana.page.getByRole("table", { name: "Rooms table" }).getByRole("button", { name: "Trail runners" }).click();
+      const shown = ana.page.getByRole("list", { name: "Messages as shown" });
+      await shown.getByText("Route: the river loop").waitFor();
+      await ana.page.getByText("Raw JSON").waitFor();
+      await shots.take(ana.page, "ana-inspects-trail-runners");
+
+      // Back to the room's first stored change: only how it began.
+      await ana.page.getByLabel("Time").fill("0");
+      await ana.page.getByText(/As it was at/).waitFor();
+      // The first stored change stamped the empty room: no message yet, not even the welcome.
+      await eventually(async () => !(await shown.textContent())?.includes("Welcome to Trail runners"), "the room at its start");
+      await ana.page.getByText('"messages": []').waitFor();
+      await shots.take(ana.page, "ana-sees-the-room-at-its-start");
+      const latest = await ana.page.getByLabel("Time").getAttribute("max");
+      await ana.page.getByLabel("Time").fill(latest ?? "0");
+      await ana.page.getByText("As it is now").waitFor();
+
+      ana.page.once("dialog", (dialog) => void dialog.accept());
+      await shown.getByRole("listitem").filter({ hasText: "Route: the river loop" }).getByRole("button", { name: "Erase" }).click();
+      await eventually(async () => !(await shown.textContent())?.includes("Route: the river loop"), "the erase on the admin page");
+      await shots.take(ana.page, "ana-erased-the-route");
+      // Members with the room open are told to resync and converge to the erased state.
+      for (const member of [ben, cai]) {
+        await eventually(
+          async () => !(await member.messageTexts()).some((t) => t.includes("Route: the river loop")),
+          `${member.username}'s screen to drop it`,
+        );
+        await member.page.getByText("This message was deleted").first().waitFor();
+        await shots.take(member.page, `${member.username}-sees-the-erase`);
+      }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 });
