@@ -94,6 +94,9 @@ export class RoomSession {
       name: this.name,
       token: this.options.token,
       document: doc,
+      // Each copy talks under its own session key: the old copy's close, which may reach the server
+      // after the fresh copy authenticated, then ends only the old copy's connection.
+      sessionAwareness: true,
       onStateless: ({ payload }) => {
         const message = parseServerStateless(payload);
         if (message?.type === "refused") void this.recover(message.code, message.message);

@@ -304,6 +304,7 @@ describe.runIf(gate.run)("chat in Chromium", () => {
           `${member.username}'s screen to drop it`,
         );
         await member.page.getByText("This message was deleted").first().waitFor();
+        await member.waitForConnection(/^Online$/);
         await shots.take(member.page, `${member.username}-sees-the-erase`);
       }
     },

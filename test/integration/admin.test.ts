@@ -89,6 +89,7 @@ describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
     await session.whenSynced();
     await waitFor(() => getMessage(session.doc, sent)?.deleted === true, "the erase on ben's client");
     expect(getMessage(session.doc, sent)).toMatchObject({ content: null, media_urls: [] });
+    await waitFor(() => session.provider.isAuthenticated && !session.provider.hasUnsyncedChanges, "ben's fresh copy to settle");
     const shown = (await ben.api.get(`/api/v1/chat/messages/${roomId}`)).body.items.find((m: { id: string }) => m.id === sent);
     expect(shown).toMatchObject({ is_deleted: true, content: null });
 
@@ -213,5 +214,5 @@ describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining("a room id is a UUID") });
     const audit = JSON.parse((await admin("--json", "audit")).stdout) as Array<{ actor: string; action: string }>;
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["verify --repair", "grant-admin", "room"]));
-  }, 60_000);
+  }, 120_000); // several CLI processes, each starting tsx
 });

@@ -40,6 +40,8 @@ describe.each(backendsUnderTest())("a client recovering from a refusal on %s", (
     expect(refusals[0]).toMatchObject({ code: "not_permitted", unsent: [{ id: draftId, content: "see you at 7" }] });
     expect(session.doc).not.toBe(refusedDoc);
     await session.whenSynced();
+    // The fresh copy is a live connection with nothing waiting (the app's indicator says "Online").
+    await waitFor(() => session.provider.isAuthenticated && !session.provider.hasUnsyncedChanges, "the fresh copy to settle");
     // The fresh copy holds the server's truth: Ben's words, and not the refused edit.
     expect(listMessages(session.doc).find((m) => m.id === bens.id)?.content).toBe("ben's words");
 
