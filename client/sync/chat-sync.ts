@@ -69,6 +69,8 @@ export class ChatSync {
       name: this.userDocName,
       token: this.session.token,
       document: this.userDoc,
+      // Its own session key, so a reopened copy is not ended by the previous copy's close.
+      sessionAwareness: true,
       onStateless: ({ payload }) => {
         const message = parseServerStateless(payload);
         if (message?.type === "refused" && message.code === "document_rewritten") void this.reopenUserDoc();
