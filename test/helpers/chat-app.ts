@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { waitFor } from "./wait-for.ts";
 
 /** The states a message shows: written here and not yet stored, stored by the server, read by someone. */
 export type MessageState = "waiting" | "saved" | "seen";
@@ -6,22 +7,9 @@ export type MessageState = "waiting" | "saved" | "seen";
 /** How long a browser step may take before it fails: two cores run the server, Chromium and the tests. */
 export const STEP_TIMEOUT_MS = 30_000;
 
-/** Poll `check` every 100 ms until it returns a truthy value; throw after `timeoutMs` naming `what` and the last value. */
-export async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = STEP_TIMEOUT_MS): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** `waitFor` with the browser steps' longer default timeout. */
+export const eventually = <T>(check: () => Promise<T>, what: string, timeoutMs = STEP_TIMEOUT_MS): Promise<NonNullable<T>> =>
+  waitFor(check, what, timeoutMs);
 
 /**
  * One person using the web app in their own browser context, driven only through the accessible
