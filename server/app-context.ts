@@ -4,6 +4,7 @@ import type { OperatorToken } from "./admin/operator-token.ts";
 import type { LoginLimiter } from "./auth/login-limiter.ts";
 import type { ClusterBus } from "./cluster/bus.ts";
 import type { Config } from "./config.ts";
+import type { RoomContentFilter } from "./content-filter/room-filter.ts";
 import type { Database } from "./db/database.ts";
 import type { UserFeed } from "./feed/user-feed.ts";
 import type { Logger } from "./logger.ts";
@@ -27,6 +28,8 @@ export interface AppContext {
   /** Refreshes the live `user:<id>` documents a change concerns. */
   feed: UserFeed;
   friendRequestLimiter: RateLimiterPostgres;
+  /** The content filter with each room's mode, for REST writes (the WebSocket gate has its own). */
+  contentFilter: RoomContentFilter;
   /** The admin CLI's way in while this server holds the embedded database; null on PostgreSQL. */
   operatorToken: OperatorToken | null;
 }

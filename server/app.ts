@@ -11,6 +11,9 @@ import { LoginLimiter } from "./auth/login-limiter.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { type ClusterBus, localBus, postgresBus } from "./cluster/bus.ts";
 import type { Config } from "./config.ts";
+import { loadContentFilterRules } from "./content-filter/load-rules.ts";
+import { RoomContentFilter } from "./content-filter/room-filter.ts";
+import { contentFilterRoutes } from "./content-filter/routes.ts";
 import { migrateUp, pendingMigrations } from "./db/migrate.ts";
 import { openDatabase } from "./db/open.ts";
 import { postgresRateLimiter } from "./db/postgres-rate-limiter.ts";
@@ -50,6 +53,8 @@ export interface RunningServer {
  * port. Everything the process holds is released by `stop`.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  // Read first: a bad rule stops the start before anything is opened.
+  const filterRules = loadContentFilterRules(config);
   const db = await openDatabase(config);
   try {
     const applied = await migrateUp(db, (m) => logger.debug({ migration: m }, "migration"));
@@ -74,6 +79,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   if (config.UNSAFE_SKIP_MESSAGE_RATE_LIMITS)
     logger.warn("UNSAFE_SKIP_MESSAGE_RATE_LIMITS: message rates are NOT limited (benchmarks only)");
+  const contentFilter = new RoomContentFilter(db, filterRules);
   const presence = new Presence(db, bus, logger, config.PRESENCE_HEARTBEAT_SECONDS);
   await presence.start();
   if (config.UNSAFE_SKIP_UPDATE_VALIDATION)
@@ -86,6 +92,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger,
     messageRate,
     presence,
+    contentFilter,
     metrics,
     skipValidation: config.UNSAFE_SKIP_UPDATE_VALIDATION,
     compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
@@ -103,6 +110,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     messageRate,
     feed,
     friendRequestLimiter: postgresRateLimiter(db, "friend_requests", config.FRIEND_REQUESTS_PER_HOUR, 3600),
+    contentFilter,
     operatorToken: db.kind === "pglite" ? new OperatorToken(config.dataDir) : null,
   };
 
@@ -142,6 +150,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   messageRoutes(app, context);
   friendRoutes(app, context);
   adminRoutes(app, context);
+  contentFilterRoutes(app, context);
   if (fs.existsSync(clientDist)) {
     await app.register(fastifyStatic, { root: clientDist, wildcard: false });
     // The app routes in the browser: unknown non-API paths get the shell.

@@ -39,8 +39,33 @@ const envSchema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),
+  /** A JSON file of content-filter rules: { words, patterns, blocked_domains, default_mode } (docs/moderation.md). */
+  CONTENT_FILTER_FILE: z.string().min(1).optional(),
+  /** Filtered words, comma-separated, added to the file's. */
+  CONTENT_FILTER_WORDS: z.string().optional(),
+  /** Domains whose links are refused (subdomains too), comma-separated, added to the file's. */
+  BLOCKED_LINK_DOMAINS: z.string().optional(),
+  /** What rooms whose admins chose nothing do with filtered words: mask them or refuse the message. */
+  CONTENT_FILTER_MODE: z.enum(["refuse", "mask"]).optional(),
   /** Update-log entries of one document after which it is compacted into a new snapshot. */
   COMPACT_AFTER_UPDATES: z.coerce.number().int().positive().default(500),
+  /** Web Push VAPID key pair (base64url); unset: one pair is generated and kept in the database (docs/push.md). */
+  VAPID_PUBLIC_KEY: z.string().min(1).optional(),
+  VAPID_PRIVATE_KEY: z.string().min(1).optional(),
+  /** Who push services may contact about this server's pushes: a mailto: or https: URL. */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:)/, "must start with mailto: or https:")
+    .default("mailto:admin@localhost"),
+  /** Seconds a room's messages are collected into one notification before it is sent. */
+  PUSH_COLLAPSE_SECONDS: z.coerce.number().nonnegative().default(5),
+  /** How often each process looks for notifications that are due. */
+  PUSH_DISPATCH_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  /** Tests only: accept http: and loopback push endpoints (the server POSTs to them: an SSRF risk). */
+  PUSH_ALLOW_INSECURE_ENDPOINTS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
 });
 
 /** The server's settings, read from the environment once at start. */

@@ -49,6 +49,11 @@ export const ERROR_CODES = {
   not_blocked: { status: 404, action: "Refresh the blocked list: this user is not blocked." },
   cannot_block_self: { status: 409, action: "Do not retry: you cannot block yourself." },
   document_not_granted: { status: 403, action: "Drop this document: the session may not open it." },
+  // Web Push (docs/push.md).
+  push_endpoint_refused: {
+    status: 400,
+    action: "Do not retry: subscribe through the browser's push service, whose endpoint is an https URL.",
+  },
   // Refusals of a WebSocket update (see docs/document-schema.md "Who may write what"). The client
   // keeps the user's unsent text to offer a retry, drops its copy of the room and resyncs.
   invalid_update: { status: 400, action: "Drop the local copy of the room and resync: the update could not be decoded." },
@@ -61,6 +66,9 @@ export const ERROR_CODES = {
     status: 409,
     action: "Drop the local copy and resync: an operator rewrote this document (a message was erased for good).",
   },
+  // The content filter (docs/moderation.md), on REST (422) and on the WebSocket (refused).
+  content_blocked: { status: 422, action: "Reword the message: it contains words this room does not allow." },
+  link_blocked: { status: 422, action: "Remove the link: its domain is blocked on this server." },
   invalid_document_name: { status: 400, action: "Use room:<uuid> or user:<uuid>." },
   internal: { status: 500, action: "Report it: this is a server bug." },
 } as const;

@@ -14,8 +14,9 @@ export function Composer(props: {
   senderName: (userId: string) => string;
   initialText?: string;
   readOnly: boolean;
-  onSend(text: string): void;
-  onSaveEdit(text: string): void;
+  /** Returns false when the text was not sent (it stays in the box to be reworded). */
+  onSend(text: string): boolean;
+  onSaveEdit(text: string): boolean;
   onCancel(): void;
   onTyping(typing: boolean): void;
 }) {
@@ -36,8 +37,8 @@ export function Composer(props: {
   const submit = () => {
     const trimmed = text.trim();
     if (!trimmed) return;
-    if (props.editing) props.onSaveEdit(trimmed);
-    else props.onSend(trimmed);
+    const sent = props.editing ? props.onSaveEdit(trimmed) : props.onSend(trimmed);
+    if (!sent) return;
     setText("");
     props.onTyping(false);
   };

@@ -54,6 +54,22 @@ export function GroupSettingsDialog({ room, onClose, onLeft }: { room: ChatRoomR
             Public: anyone with the link may join
           </label>
         )}
+        {admin && (
+          <label>
+            Filtered words
+            <select
+              value={room.content_filter ?? "default"}
+              onChange={(e) => {
+                const mode = e.target.value === "default" ? null : e.target.value;
+                void run(() => api.put(base, { content_filter: mode }));
+              }}
+            >
+              <option value="default">Server default</option>
+              <option value="mask">Mask them with ***</option>
+              <option value="refuse">Refuse the message</option>
+            </select>
+          </label>
+        )}
         {room.visibility === "public" && (
           <p>
             Link to join: <code>{`${location.origin}/#room/${room.id}`}</code>

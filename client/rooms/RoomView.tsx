@@ -11,6 +11,7 @@ import {
   roomMaps,
   sendMessage,
 } from "../../shared/room-doc/index.ts";
+import { useContentFilter } from "../moderation/use-content-filter.ts";
 import { buildTimeline, unreadFrom } from "../room/timeline.ts";
 import { useChat, useDocValue, useUserView } from "../session/chat-context.tsx";
 import { ErrorAlert } from "../ui/ErrorAlert.tsx";
@@ -25,7 +26,8 @@ const PAGE = 50;
 
 /** One room: its history, who is here and typing, and the composer. */
 export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => void }) {
-  const { session: me } = useChat();
+  const { session: me, api } = useChat();
+  const contentFilter = useContentFilter(api);
   const myId = me.user.id;
   const room = useUserView().rooms[roomId];
   const { session, doc, refusal, dismissRefusal, peers } = useRoom(roomId);
@@ -59,13 +61,22 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
     if (refusal?.code === "blocked") setReadOnly(true);
   }, [refusal]);
 
-  const act = (action: () => void) => {
+  const act = (action: () => void): boolean => {
     setError(null);
     try {
       action();
+      return true;
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : String(caught));
+      return false;
     }
+  };
+  // What the server would store: masked in a masking room; a refusal is shown before sending.
+  const filtered = (text: string): string | null => {
+    const verdict = contentFilter.judge(text, room?.content_filter ?? contentFilter.rules.default_mode);
+    if (verdict.ok) return verdict.text;
+    setError(verdict.message);
+    return null;
   };
 
   // Move my read marker to the newest accepted message while the room is on screen.
@@ -215,19 +226,27 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
           setReplyTo(null);
           setEditing(null);
         }}
-        onSend={(text) =>
-          act(() => {
-            sendMessage(doc, { sender_id: myId, content: text, reply_to_id: replyTo?.id ?? null });
-            setReplyTo(null);
-            setRetryText(undefined);
-          })
-        }
-        onSaveEdit={(text) =>
-          act(() => {
-            if (editing) editMessage(doc, { message_id: editing.id, actor_id: myId, content: text });
-            setEditing(null);
-          })
-        }
+        onSend={(written) => {
+          const text = filtered(written);
+          return (
+            text !== null &&
+            act(() => {
+              sendMessage(doc, { sender_id: myId, content: text, reply_to_id: replyTo?.id ?? null });
+              setReplyTo(null);
+              setRetryText(undefined);
+            })
+          );
+        }}
+        onSaveEdit={(written) => {
+          const text = filtered(written);
+          return (
+            text !== null &&
+            act(() => {
+              if (editing) editMessage(doc, { message_id: editing.id, actor_id: myId, content: text });
+              setEditing(null);
+            })
+          );
+        }}
       />
       {settingsOpen && room && <GroupSettingsDialog room={room} onClose={() => setSettingsOpen(false)} onLeft={onLeft} />}
     </section>

@@ -19,6 +19,7 @@ import {
   setRoleSchema,
 } from "../../shared/api/rooms.ts";
 import { profileResponseSchema, profileUpdateSchema, userSearchResultSchema } from "../../shared/api/users.ts";
+import { contentFilterRulesSchema } from "../../shared/content-filter/index.ts";
 
 interface Route {
   method: "get" | "post" | "put" | "delete";
@@ -96,6 +97,12 @@ const ROUTES: Route[] = [
   { method: "post", path: "/admin/compact", summary: "Server admins: fold update logs into snapshots now" },
   { method: "post", path: "/admin/retention", summary: "Server admins: apply the history retention policy now" },
   { method: "put", path: "/admin/users/{username}/server-admin", summary: "Server admins: grant or revoke the server-admin role" },
+  {
+    method: "get",
+    path: "/content-filter",
+    summary: "The content filter's words, patterns, blocked domains and default mode",
+    response: contentFilterRulesSchema,
+  },
   { method: "get", path: "/admin/audit", summary: "Server admins: every admin action, newest first (query: limit)" },
   { method: "delete", path: "/chat/friends/block/{user_id}", summary: "Unblock a user" },
   { method: "get", path: "/chat/rooms", summary: "My rooms, newest activity first", response: listOf(chatRoomResponseSchema) },

@@ -69,6 +69,14 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     userId: me.id,
     connectionId: null,
   });
+  /** The text to store under the room's content filter (masked, or refused with 422). */
+  async function filtered(roomId: string, content: string | null | undefined): Promise<string | null> {
+    if (content === null || content === undefined) return null;
+    const verdict = await ctx.contentFilter.judge(roomId, content);
+    if (!verdict.ok) throw new HttpError(verdict.code, verdict.message);
+    return verdict.text;
+  }
+
   const messageIdParam = (params: unknown) => parse(uuidParam, (params as { message_id?: string }).message_id, "message_id");
 
   async function respondWith(roomId: string, messageId: string) {
@@ -109,6 +117,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const body = parse(messageCreateSchema, request.body);
     const m = await membership(me, roomId);
     await assertMayWrite(me, m);
+    const content = await filtered(roomId, body.content);
     const rate = await ctx.messageRate.decide(me.id, roomId, 1);
     if (rate.action === "refuse") {
       throw new HttpError("rate_limited", `Too many messages: wait ${rate.retryAfterSeconds} s.`, {
@@ -122,7 +131,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
           id: body.id ?? newId(),
           sender_id: me.id,
           type: body.message_type,
-          content: body.content ?? null,
+          content,
           media_urls: body.media_urls ?? [],
           location: body.location ?? null,
           reply_to_id: body.reply_to_id ?? null,
@@ -140,8 +149,9 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const body = parse(messageEditSchema, request.body);
     const m = await membershipForMessage(me, messageId);
     await assertMayWrite(me, m);
+    const content = (await filtered(m.roomId, body.content)) ?? body.content;
     await rooms
-      .write(m.roomId, author(me), (doc) => editMessage(doc, { message_id: messageId, actor_id: me.id, content: body.content }))
+      .write(m.roomId, author(me), (doc) => editMessage(doc, { message_id: messageId, actor_id: me.id, content }))
       .catch(asHttpError);
     return respondWith(m.roomId, messageId);
   });

@@ -1,4 +1,5 @@
 import type { ChatRoomResponse } from "../../shared/api/rooms.ts";
+import type { ContentFilterMode } from "../../shared/content-filter/index.ts";
 import type { Queryable } from "../db/database.ts";
 
 /**
@@ -7,7 +8,7 @@ import type { Queryable } from "../db/database.ts";
  * all maintained by the server as the documents change.
  */
 const ROOM_SELECT = `
-  SELECT r.id, r.type, r.name, r.description, r.visibility, r.slow_mode_seconds, r.context_type, r.context_id,
+  SELECT r.id, r.type, r.name, r.description, r.visibility, r.slow_mode_seconds, r.content_filter, r.context_type, r.context_id,
          r.created_by, r.created_at, r.last_message_at, r.last_message,
          COALESCE(r.last_message_at, r.created_at)::text AS sort_at,
          me.role AS my_role, COALESCE(me.is_muted, false) AS is_muted, COALESCE(me.is_archived, false) AS is_archived,
@@ -30,6 +31,7 @@ interface RoomRow {
   description: string | null;
   visibility: "private" | "public";
   slow_mode_seconds: number;
+  content_filter: ContentFilterMode | null;
   context_type: string | null;
   context_id: string | null;
   created_by: string | null;
@@ -60,6 +62,7 @@ function toRoom(row: RoomRow): ChatRoomResponse {
     description: row.description,
     visibility: row.visibility,
     slow_mode_seconds: row.slow_mode_seconds,
+    content_filter: row.content_filter,
     context: row.context_type && row.context_id ? { type: row.context_type, id: row.context_id } : null,
     created_by: row.created_by,
     created_at: new Date(row.created_at).toISOString(),

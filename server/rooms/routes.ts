@@ -168,6 +168,7 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
       `UPDATE chat_rooms SET name = COALESCE($2, name),
          description = CASE WHEN $3 THEN $4 ELSE description END,
          visibility = COALESCE($5, visibility), slow_mode_seconds = COALESCE($6, slow_mode_seconds),
+         content_filter = CASE WHEN $7 THEN $8 ELSE content_filter END,
          updated_at = now() WHERE id = $1`,
       [
         roomId,
@@ -176,6 +177,8 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
         body.description ?? null,
         body.visibility ?? null,
         body.slow_mode_seconds ?? null,
+        body.content_filter !== undefined,
+        body.content_filter ?? null,
       ],
     );
     if (body.name && body.name !== room.name) await announce(roomId, [{ kind: "room_renamed", actor: me.id, name: body.name }]);

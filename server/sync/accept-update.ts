@@ -5,6 +5,7 @@ import { CLOSE_CODES } from "../../shared/errors.ts";
 import type { ReceiptView } from "../../shared/room-doc/index.ts";
 import { type UpdateAuthor, type Verdict, validateRoomUpdate } from "../../shared/update-validation/index.ts";
 import type { SessionUser } from "../auth/sessions.ts";
+import type { RoomContentFilter } from "../content-filter/room-filter.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -25,16 +26,37 @@ export class UpdateGate {
   /** Per document: the receipt a stale tab moved backwards, restored after the update applies. */
   readonly receiptFloors = new Map<string, Map<string, ReceiptView>>();
 
-  constructor(
-    private readonly db: Database,
-    private readonly log: UpdateLogWriter,
-    private readonly bindings: ClientBindings,
-    private readonly rate: MessageRateLimiter,
-    private readonly logger: Logger,
-    private readonly skipValidation: boolean,
-    private readonly blockedRooms: BlockedRooms,
-    private readonly metrics?: Metrics,
-  ) {}
+  private readonly db: Database;
+  private readonly log: UpdateLogWriter;
+  private readonly bindings: ClientBindings;
+  private readonly rate: MessageRateLimiter;
+  private readonly logger: Logger;
+  private readonly skipValidation: boolean;
+  private readonly blockedRooms: BlockedRooms;
+  private readonly contentFilter: RoomContentFilter;
+  private readonly metrics: Metrics | undefined;
+
+  constructor(deps: {
+    db: Database;
+    log: UpdateLogWriter;
+    bindings: ClientBindings;
+    rate: MessageRateLimiter;
+    logger: Logger;
+    skipValidation: boolean;
+    blockedRooms: BlockedRooms;
+    contentFilter: RoomContentFilter;
+    metrics?: Metrics;
+  }) {
+    this.db = deps.db;
+    this.log = deps.log;
+    this.bindings = deps.bindings;
+    this.rate = deps.rate;
+    this.logger = deps.logger;
+    this.skipValidation = deps.skipValidation;
+    this.blockedRooms = deps.blockedRooms;
+    this.contentFilter = deps.contentFilter;
+    this.metrics = deps.metrics;
+  }
 
   async accept(document: Document, connection: Connection, user: SessionUser, payload: Uint8Array): Promise<void> {
     const name = parseDocumentName(document.name);
@@ -45,6 +67,8 @@ export class UpdateGate {
     if (await this.blockedRooms.isReadOnly(name.roomId)) {
       this.refuse(document, connection, user, { code: "blocked", message: "This conversation is read-only." });
     }
+    const filtered = await this.contentFilter.judgeWritten(name.roomId, verdict.texts);
+    if (filtered) this.refuse(document, connection, user, filtered);
     const rate = await this.rate.decide(user.id, name.roomId, verdict.newMessages);
     if (rate.action === "refuse") {
       this.refuse(document, connection, user, { code: "rate_limited", message: `Too many messages: wait ${rate.retryAfterSeconds} s.` });
@@ -80,7 +104,7 @@ export class UpdateGate {
   }
 
   private async judge(document: Document, roomId: string, user: SessionUser, payload: Uint8Array): Promise<Verdict> {
-    if (this.skipValidation) return { ok: true, changes: true, claimedClientIds: [], receiptFloor: null, newMessages: 0 };
+    if (this.skipValidation) return { ok: true, changes: true, claimedClientIds: [], receiptFloor: null, newMessages: 0, texts: [] };
     const bindings = this.bindings.of(document.name);
     const author: UpdateAuthor = { userId: user.id, mayModerate: user.is_server_admin };
     const verdict = validateRoomUpdate(document, payload, author, bindings);
@@ -95,7 +119,10 @@ export class UpdateGate {
     document: Document,
     connection: Connection,
     user: SessionUser,
-    verdict: { code: Extract<Verdict, { ok: false }>["code"] | "rate_limited" | "blocked"; message: string },
+    verdict: {
+      code: Extract<Verdict, { ok: false }>["code"] | "rate_limited" | "blocked" | "content_blocked" | "link_blocked";
+      message: string;
+    },
   ): never {
     this.logger.warn(
       { document: document.name, user: user.id, connection: connection.socketId, code: verdict.code, reason: verdict.message },

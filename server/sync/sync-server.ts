@@ -8,6 +8,7 @@ import { CLOSE_CODES, type ErrorCode } from "../../shared/errors.ts";
 import { initRoomDoc, type ReceiptView, roomMaps } from "../../shared/room-doc/index.ts";
 import { type SessionUser, userForToken } from "../auth/sessions.ts";
 import type { ClusterBus } from "../cluster/bus.ts";
+import type { RoomContentFilter } from "../content-filter/room-filter.ts";
 import type { Database } from "../db/database.ts";
 import { UserFeed } from "../feed/user-feed.ts";
 import type { Logger } from "../logger.ts";
@@ -49,6 +50,7 @@ export function createSyncServer(deps: {
   compactAfterUpdates: number;
   messageRate: MessageRateLimiter;
   presence: Presence;
+  contentFilter: RoomContentFilter;
   metrics?: Metrics;
   skipValidation?: boolean;
 }) {
@@ -126,7 +128,17 @@ export function createSyncServer(deps: {
 
   const bindings = new ClientBindings(db);
   const blockedRooms = new BlockedRooms(db);
-  const gate = new UpdateGate(db, log, bindings, deps.messageRate, logger, deps.skipValidation ?? false, blockedRooms, deps.metrics);
+  const gate = new UpdateGate({
+    db,
+    log,
+    bindings,
+    rate: deps.messageRate,
+    logger,
+    skipValidation: deps.skipValidation ?? false,
+    blockedRooms,
+    contentFilter: deps.contentFilter,
+    metrics: deps.metrics,
+  });
 
   /** A socket counts once towards its user's presence, from its first authenticated document to its close. */
   function countTowardsPresence(context: SyncContext, user: SessionUser): void {

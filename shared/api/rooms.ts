@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { contentFilterModeSchema } from "../content-filter/rules.ts";
 import { userSchema } from "./common.ts";
 
 export const roomTypeSchema = z.enum(["direct", "group"]);
@@ -50,6 +51,8 @@ export const chatRoomUpdateSchema = z.strictObject({
   visibility: roomVisibilitySchema.optional(),
   /** Slow mode: each member (not admins) sends at most one message per this many seconds; 0 is off. */
   slow_mode_seconds: z.number().int().min(0).max(3600).optional(),
+  /** What the content filter does with filtered words here; null returns to the server's default. */
+  content_filter: contentFilterModeSchema.nullable().optional(),
 });
 
 /** PUT /api/v1/chat/rooms/{room_id}/settings: mine only. */
@@ -86,6 +89,8 @@ export const chatRoomResponseSchema = z.object({
   description: z.string().nullable(),
   visibility: roomVisibilitySchema,
   slow_mode_seconds: z.number().int(),
+  /** The room's content-filter mode; null follows the server's `default_mode` (GET /content-filter). */
+  content_filter: contentFilterModeSchema.nullable(),
   context: z.object({ type: z.string(), id: z.string() }).nullable(),
   created_by: z.string().nullable(),
   created_at: z.string(),

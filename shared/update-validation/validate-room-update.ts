@@ -33,6 +33,8 @@ export type Verdict =
       receiptFloor: ReceiptView | null;
       /** How many messages the update creates (for the message rate limits). */
       newMessages: number;
+      /** The text of each message the update creates or edits (for the content filter). */
+      texts: string[];
     }
   | { ok: false; code: RefusalCode; message: string };
 
@@ -101,9 +103,14 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
   const messageIdsKnown = (id: string) => roomMaps(doc).messages.has(id) || [...creations.values()].some((m) => m.id === id);
 
   let receiptFloor: ReceiptView | null = null;
+  const texts: string[] = [];
   for (const { item, at } of located) {
     const floor = judgeWrite(doc, item, at, author, creations, messageIdsKnown);
     if (floor) receiptFloor = floor;
+    if (at.kind === "field" && at.key === "content" && item.content instanceof Y.ContentAny) {
+      const value = item.content.arr[0];
+      if (typeof value === "string") texts.push(value);
+    }
   }
   for (const message of creations.values()) judgeCreation(message, author, now, messageIdsKnown);
   const redeleted = new Set(
@@ -121,6 +128,7 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
     claimedClientIds: [...claimed],
     receiptFloor,
     newMessages: creations.size,
+    texts,
   };
 }
 

@@ -23,7 +23,7 @@ function fingerprint(schemas: Record<string, unknown>): string {
 // (Adding routes and their schemas, as the social graph did, is compatible: record only.)
 const RECORDED = {
   roomDocument: { version: 1, fingerprint: "8bd7f50127db0194" },
-  restApi: { version: 1, fingerprint: "a7b9ad4175d02fcc" },
+  restApi: { version: 1, fingerprint: "a878f3419816451f" },
 };
 
 describe("versioned schemas", () => {
