@@ -15,6 +15,8 @@ export default defineConfig({
         globPatterns: ["**/*.{js,css,html,svg,webmanifest}"],
         navigateFallback: "/index.html",
         navigateFallbackDenylist: [/^\/api\//],
+        // Web Push: show notifications and open their room on click (client/public/push-handler.js).
+        importScripts: ["push-handler.js"],
       },
       manifest: {
         name: "Crew chat",

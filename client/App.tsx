@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { Api } from "./api/http.ts";
+import { forgetThisDevice } from "./push/web-push.ts";
 import { type Chat, ChatContext } from "./session/chat-context.tsx";
 import { loadSession, type Session, saveSession } from "./session/session-store.ts";
 import { ChatSync } from "./sync/chat-sync.ts";
@@ -43,6 +44,8 @@ function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () 
           const what = waiting > 0 ? `${waiting} message${waiting === 1 ? "" : "s"} not yet sent` : "changes not yet saved";
           if (!window.confirm(`You have ${what}. Logging out deletes them from this device. Log out anyway?`)) return;
         }
+        // This device must not show the next person this user's notifications.
+        await forgetThisDevice(api).catch(() => {});
         // Revoke the token when the server can be reached; offline, the local data goes anyway.
         await api.post("/api/v1/auth/logout").catch(() => {});
         sync.destroy();

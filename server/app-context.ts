@@ -8,6 +8,7 @@ import type { RoomContentFilter } from "./content-filter/room-filter.ts";
 import type { Database } from "./db/database.ts";
 import type { UserFeed } from "./feed/user-feed.ts";
 import type { Logger } from "./logger.ts";
+import type { PushNotifications } from "./push/push-notifications.ts";
 import type { DocumentStore } from "./sync/document-store.ts";
 import type { MessageRateLimiter } from "./sync/message-rate.ts";
 import type { RoomDocuments } from "./sync/room-documents.ts";
@@ -27,7 +28,10 @@ export interface AppContext {
   messageRate: MessageRateLimiter;
   /** Refreshes the live `user:<id>` documents a change concerns. */
   feed: UserFeed;
+  /** Web Push: notes what should notify members who are away, and sends it (docs/push.md). */
+  push: PushNotifications;
   friendRequestLimiter: RateLimiterPostgres;
+  reportLimiter: RateLimiterPostgres;
   /** The content filter with each room's mode, for REST writes (the WebSocket gate has its own). */
   contentFilter: RoomContentFilter;
   /** The admin CLI's way in while this server holds the embedded database; null on PostgreSQL. */

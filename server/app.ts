@@ -23,7 +23,10 @@ import { openApiDocument } from "./http/openapi.ts";
 import type { Logger } from "./logger.ts";
 import { messageRoutes } from "./messages/routes.ts";
 import { Metrics } from "./metrics.ts";
+import { reportRoutes } from "./moderation/routes.ts";
 import { Presence } from "./presence/presence.ts";
+import { PushNotifications } from "./push/push-notifications.ts";
+import { pushRoutes } from "./push/routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { DocumentStore } from "./sync/document-store.ts";
 import { MessageRateLimiter } from "./sync/message-rate.ts";
@@ -82,6 +85,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const contentFilter = new RoomContentFilter(db, filterRules);
   const presence = new Presence(db, bus, logger, config.PRESENCE_HEARTBEAT_SECONDS);
   await presence.start();
+  const push = await PushNotifications.start(db, config, logger);
   if (config.UNSAFE_SKIP_UPDATE_VALIDATION)
     logger.warn("UNSAFE_SKIP_UPDATE_VALIDATION: WebSocket updates are NOT validated (benchmarks only)");
   const { hocuspocus, writer, persistence, feed } = createSyncServer({
@@ -96,6 +100,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     metrics,
     skipValidation: config.UNSAFE_SKIP_UPDATE_VALIDATION,
     compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
+    onMessagesAccepted: (roomId, accepted) => push.onMessagesAccepted(roomId, accepted),
   });
   const context: AppContext = {
     config,
@@ -109,7 +114,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     rooms: new RoomDocuments(hocuspocus, writer),
     messageRate,
     feed,
+    push,
     friendRequestLimiter: postgresRateLimiter(db, "friend_requests", config.FRIEND_REQUESTS_PER_HOUR, 3600),
+    reportLimiter: postgresRateLimiter(db, "reports", config.REPORTS_PER_HOUR, 3600),
     contentFilter,
     operatorToken: db.kind === "pglite" ? new OperatorToken(config.dataDir) : null,
   };
@@ -149,8 +156,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   roomRoutes(app, context);
   messageRoutes(app, context);
   friendRoutes(app, context);
+  pushRoutes(app, context);
   adminRoutes(app, context);
   contentFilterRoutes(app, context);
+  reportRoutes(app, context);
   if (fs.existsSync(clientDist)) {
     await app.register(fastifyStatic, { root: clientDist, wildcard: false });
     // The app routes in the browser: unknown non-API paths get the shell.
@@ -194,6 +203,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await app.close();
         await log.drain();
         hocuspocus.closeConnections();
+        await push.stop();
         await presence.stop().catch((err: unknown) => logger.warn({ err }, "presence: could not sign off"));
         await persistence.close();
         await bus.close();

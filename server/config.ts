@@ -23,6 +23,8 @@ const envSchema = z.object({
   MESSAGES_PER_ROOM_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Friend requests one user may send per hour (429 with Retry-After beyond). */
   FRIEND_REQUESTS_PER_HOUR: z.coerce.number().int().positive().default(20),
+  /** Reports one user may file per hour (429 with Retry-After beyond). */
+  REPORTS_PER_HOUR: z.coerce.number().int().positive().default(20),
   /** Hours after a decline before the same person may ask the same person again. */
   FRIEND_REQUEST_COOLDOWN_HOURS: z.coerce.number().nonnegative().default(72),
   /** How often each process proves it is alive; one silent for three beats has its sockets swept. */

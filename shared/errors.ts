@@ -66,6 +66,11 @@ export const ERROR_CODES = {
     status: 409,
     action: "Drop the local copy and resync: an operator rewrote this document (a message was erased for good).",
   },
+  // Reports and suspensions (docs/moderation.md).
+  already_reported: { status: 409, action: "Nothing to do: your report about this is already waiting for an admin." },
+  cannot_report_self: { status: 409, action: "Do not retry: you cannot report yourself or your own message." },
+  report_resolved: { status: 409, action: "Refresh the queue: this report was already resolved." },
+  account_suspended: { status: 403, action: "Wait until the suspension ends (the message says when), then log in again." },
   // The content filter (docs/moderation.md), on REST (422) and on the WebSocket (refused).
   content_blocked: { status: 422, action: "Reword the message: it contains words this room does not allow." },
   link_blocked: { status: 422, action: "Remove the link: its domain is blocked on this server." },

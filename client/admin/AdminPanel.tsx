@@ -4,6 +4,7 @@ import { useChat } from "../session/chat-context.tsx";
 import { ErrorAlert } from "../ui/ErrorAlert.tsx";
 import { ago } from "../ui/names.ts";
 import { useAction } from "../ui/use-action.ts";
+import { ReportQueue } from "./ReportQueue.tsx";
 import { RoomInspector } from "./RoomInspector.tsx";
 
 /** A room as the admin API lists it. */
@@ -34,6 +35,7 @@ export function AdminPanel() {
   if (selected) return <RoomInspector roomId={selected} onBack={() => setSelected(null)} />;
   return (
     <section className="panel admin" aria-labelledby="admin-title">
+      <ReportQueue />
       <h2 id="admin-title">Rooms (server admin)</h2>
       <label>
         Sort by

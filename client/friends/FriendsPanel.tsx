@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import type { ListEnvelope } from "../../shared/api/common.ts";
 import type { BlockedUser, Suggestion } from "../../shared/api/friends.ts";
 import type { ChatRoomResponse } from "../../shared/api/rooms.ts";
+import { ReportDialog, type ReportSubject } from "../moderation/ReportDialog.tsx";
 import { useChat, useUserView } from "../session/chat-context.tsx";
 import { ErrorAlert } from "../ui/ErrorAlert.tsx";
 import { ago, nameOf } from "../ui/names.ts";
@@ -18,6 +19,7 @@ export function FriendsPanel({ onOpenRoom }: { onOpenRoom: (roomId: string) => v
   const me = session.user.id;
   const view = useUserView();
   const [asking, setAsking] = useState<{ id: string; name: string } | null>(null);
+  const [reporting, setReporting] = useState<ReportSubject | null>(null);
   const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
   const [blocked, setBlocked] = useState<BlockedUser[]>([]);
   const [changes, setChanges] = useState(0);
@@ -66,6 +68,9 @@ export function FriendsPanel({ onOpenRoom }: { onOpenRoom: (roomId: string) => v
               </button>
               <button type="button" onClick={() => act(() => api.put(`/api/v1/chat/friends/requests/${r.id}`, { status: "declined" }))}>
                 Decline
+              </button>
+              <button type="button" onClick={() => setReporting({ kind: "user", id: r.requester_id, name: r.requester_name })}>
+                Report
               </button>
             </li>
           ))}
@@ -132,11 +137,15 @@ export function FriendsPanel({ onOpenRoom }: { onOpenRoom: (roomId: string) => v
               <button type="button" onClick={() => act(() => api.delete(`/api/v1/chat/friends/block/${b.id}`))}>
                 Unblock
               </button>
+              <button type="button" onClick={() => setReporting({ kind: "user", id: b.id, name: nameOf(b) })}>
+                Report
+              </button>
             </li>
           ))}
         </ul>
       </section>
 
+      {reporting && <ReportDialog subject={reporting} onClose={() => setReporting(null)} />}
       {asking && (
         <FriendRequestDialog
           to={asking}

@@ -19,6 +19,8 @@ export function MessageItem(props: {
   onReply(): void;
   onEdit(): void;
   onDelete(): void;
+  /** Report someone else's message to the server admins. */
+  onReport(): void;
   onToggleReaction(emoji: string): void;
 }) {
   const { message, me } = props;
@@ -76,6 +78,11 @@ export function MessageItem(props: {
           {props.mayDelete && (
             <button type="button" onClick={props.onDelete}>
               Delete
+            </button>
+          )}
+          {!mine && message.seq !== null && (
+            <button type="button" onClick={props.onReport}>
+              Report
             </button>
           )}
           {picking && (

@@ -11,7 +11,9 @@ import {
   roomMaps,
   sendMessage,
 } from "../../shared/room-doc/index.ts";
+import { ReportDialog, type ReportSubject } from "../moderation/ReportDialog.tsx";
 import { useContentFilter } from "../moderation/use-content-filter.ts";
+import { noteMessageSent } from "../push/push-moment.ts";
 import { buildTimeline, unreadFrom } from "../room/timeline.ts";
 import { useChat, useDocValue, useUserView } from "../session/chat-context.tsx";
 import { ErrorAlert } from "../ui/ErrorAlert.tsx";
@@ -39,6 +41,7 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
   const [error, setError] = useState<string | null>(null);
   const [retryText, setRetryText] = useState<string | undefined>(undefined);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [reporting, setReporting] = useState<ReportSubject | null>(null);
   const log = useRef<HTMLDivElement>(null);
 
   // Where my marker stood when I opened the room: the "New messages" divider stays there. With
@@ -205,6 +208,14 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
               onDelete={() =>
                 act(() => deleteMessage(doc, { message_id: row.message.id, actor_id: myId, may_moderate: row.message.sender_id !== myId }))
               }
+              onReport={() =>
+                setReporting({
+                  kind: "message",
+                  id: row.message.id,
+                  quote: (row.message.content ?? "").slice(0, 200),
+                  author: nameFor(row.message.sender_id),
+                })
+              }
               onToggleReaction={(emoji) => toggleReaction(row.message, emoji)}
             />
           ),
@@ -232,6 +243,7 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
             text !== null &&
             act(() => {
               sendMessage(doc, { sender_id: myId, content: text, reply_to_id: replyTo?.id ?? null });
+              noteMessageSent();
               setReplyTo(null);
               setRetryText(undefined);
             })
@@ -248,6 +260,7 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
           );
         }}
       />
+      {reporting && <ReportDialog subject={reporting} onClose={() => setReporting(null)} />}
       {settingsOpen && room && <GroupSettingsDialog room={room} onClose={() => setSettingsOpen(false)} onLeft={onLeft} />}
     </section>
   );

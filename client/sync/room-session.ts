@@ -20,7 +20,13 @@ export interface LocalCopy {
  * Refusals that mean "this document is not yours (any more)": resyncing would only be refused
  * again, so the session closes for good instead of reopening.
  */
-const FINAL_CODES: ReadonlySet<ErrorCode> = new Set(["not_a_member", "document_not_granted", "invalid_document_name", "unauthenticated"]);
+const FINAL_CODES: ReadonlySet<ErrorCode> = new Set([
+  "not_a_member",
+  "document_not_granted",
+  "invalid_document_name",
+  "unauthenticated",
+  "account_suspended",
+]);
 
 /** What a refusal leaves the user with. */
 export interface Refusal {

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import type { MeResponse } from "../../shared/api/auth.ts";
 import type { FriendRequestsFrom } from "../../shared/api/users.ts";
+import { NotificationSettings } from "../push/NotificationSettings.tsx";
 import { useChat } from "../session/chat-context.tsx";
 import { ErrorAlert } from "./ErrorAlert.tsx";
 import { useAction } from "./use-action.ts";
@@ -66,6 +67,7 @@ export function ProfilePanel() {
         </button>
         {saved && <p role="status">Saved.</p>}
       </form>
+      <NotificationSettings />
     </section>
   );
 }

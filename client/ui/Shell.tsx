@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type { MeResponse } from "../../shared/api/auth.ts";
 import { AdminPanel } from "../admin/AdminPanel.tsx";
 import { FriendsPanel } from "../friends/FriendsPanel.tsx";
+import { NotificationPrompt } from "../push/NotificationPrompt.tsx";
 import { JoinGroup } from "../rooms/JoinGroup.tsx";
 import { RoomList } from "../rooms/RoomList.tsx";
 import { RoomView } from "../rooms/RoomView.tsx";
@@ -55,6 +56,12 @@ function OpenRoom({ roomId, onLeft }: { roomId: string; onLeft: () => void }) {
 export function Shell() {
   const { session, logout } = useChat();
   const [place, setPlace] = useState(readPlace);
+  // The URL may change from outside: a notification click navigates this tab to its room.
+  useEffect(() => {
+    const follow = () => setPlace(readPlace());
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, []);
   const { tab, roomId } = place;
   const [run, error] = useAction();
   const isAdmin = useIsServerAdmin();
@@ -89,6 +96,7 @@ export function Shell() {
         <span className="me">{session.user.display_name ?? session.user.username}</span>
       </header>
       <ErrorAlert error={error} />
+      <NotificationPrompt />
       {tab === "chats" && (
         <div className="chats">
           <RoomList selected={roomId} onOpen={openRoom} />

@@ -11,6 +11,7 @@ import type { Database } from "../db/database.ts";
 import { migrateUp } from "../db/migrate.ts";
 import { openDatabase } from "../db/open.ts";
 import { backup, restore } from "./backup.ts";
+import { addModerationCommands } from "./cli-moderation.ts";
 import { type AdminApi, HttpAdmin } from "./http-admin.ts";
 import { AdminOperations, NotFound } from "./operations.ts";
 import { readOperatorAccess } from "./operator-token.ts";
@@ -236,6 +237,8 @@ program
       print(entries, () => formatTable(entries as unknown as Array<Record<string, unknown>>));
     }),
   );
+
+addModerationCommands(program, withOperations, print);
 
 try {
   await program.parseAsync();

@@ -4,8 +4,8 @@ import { writeUserView } from "../../shared/user-doc/index.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { loadUserView } from "../feed/user-view.ts";
 import { roomEffects } from "../sync/room-effects.ts";
-import { DOCUMENT_LOCK_CLASS } from "../sync/update-log-writer.ts";
 import { NotFound } from "./operations-errors.ts";
+import { loadLocked } from "./stored-document.ts";
 
 /**
  * Rewrite a stored document so that nothing deleted survives in storage: under its exclusive
@@ -15,24 +15,9 @@ import { NotFound } from "./operations-errors.ts";
  * before this moment is gone for this document (it starts at the new snapshot).
  */
 async function rewriteStored<T>(tx: Queryable, documentName: string, mutate: (doc: Y.Doc) => T): Promise<T> {
-  await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [DOCUMENT_LOCK_CLASS, documentName]);
-  const { rows: snapshot } = await tx.query<{ state: Uint8Array; upto_update_id: string | number }>(
-    "SELECT state, upto_update_id FROM document_snapshots WHERE document_name = $1 ORDER BY upto_update_id DESC LIMIT 1",
-    [documentName],
-  );
-  const upto = Number(snapshot[0]?.upto_update_id ?? 0);
-  const { rows: log } = await tx.query<{ id: string | number; update: Uint8Array }>(
-    "SELECT id, update FROM document_updates WHERE document_name = $1 AND id > $2 ORDER BY id",
-    [documentName, upto],
-  );
-  const doc = new Y.Doc({ gc: true });
-  Y.transact(doc, () => {
-    if (snapshot[0]) Y.applyUpdate(doc, new Uint8Array(snapshot[0].state));
-    for (const row of log) Y.applyUpdate(doc, new Uint8Array(row.update));
-  });
+  const { doc, last } = await loadLocked(tx, documentName, { gc: true });
   const result = mutate(doc);
   const state = Y.encodeStateAsUpdate(doc);
-  const last = Math.max(upto, ...log.map((r) => Number(r.id)));
   await tx.query("DELETE FROM document_updates WHERE document_name = $1 AND id <= $2", [documentName, last]);
   await tx.query("DELETE FROM document_snapshots WHERE document_name = $1", [documentName]);
   await tx.query("INSERT INTO document_snapshots (document_name, upto_update_id, state) VALUES ($1, $2, $3)", [documentName, last, state]);

@@ -1,13 +1,28 @@
+import type { AdminReport, ReportResolve } from "../../shared/api/reports.ts";
 import type { AuditEntry } from "./audit.ts";
 import type { HistoryEntry } from "./history.ts";
-import { type AdminOperations, NotFound } from "./operations.ts";
+import { type AdminOperations, Conflict, NotFound } from "./operations.ts";
 import type { OperatorAccess } from "./operator-token.ts";
 import type { RoomReport, RoomSort } from "./room-report.ts";
 
 /** What the CLI asks of the stored data, whichever way it gets there. */
 export type AdminApi = Pick<
   AdminOperations,
-  "rooms" | "room" | "dump" | "history" | "verify" | "compact" | "erase" | "retention" | "setAdmin" | "audit" | "note"
+  | "rooms"
+  | "room"
+  | "dump"
+  | "history"
+  | "verify"
+  | "compact"
+  | "erase"
+  | "retention"
+  | "setAdmin"
+  | "audit"
+  | "note"
+  | "reports"
+  | "resolveReport"
+  | "suspend"
+  | "unsuspend"
 >;
 
 /**
@@ -32,8 +47,10 @@ export class HttpAdmin implements AdminApi {
     }).catch(() => {
       throw new Error(`The server that holds the embedded database (${this.access.url}) does not answer.`);
     });
-    const json = (await response.json()) as T & { error?: { message: string } };
+    const json = (await response.json()) as T & { error?: { code?: string; message: string } };
     if (response.status === 404) throw new NotFound(json.error?.message ?? "Not found.");
+    if (response.status === 409)
+      throw new Conflict(json.error?.message ?? "Conflict.", json.error?.code === "report_resolved" ? "report_resolved" : "conflict");
     if (!response.ok) throw new Error(json.error?.message ?? `The server answered ${response.status}.`);
     return json;
   }
@@ -70,6 +87,21 @@ export class HttpAdmin implements AdminApi {
   }
   async audit(limit = 100): Promise<AuditEntry[]> {
     return (await this.call<{ items: AuditEntry[] }>("GET", `/audit?limit=${limit}`)).items;
+  }
+  async reports(status: "open" | "resolved" | "all" = "open", limit = 100): Promise<AdminReport[]> {
+    return (await this.call<{ items: AdminReport[] }>("GET", `/reports?status=${status}&limit=${limit}`)).items;
+  }
+  resolveReport(reportId: string, resolve: ReportResolve) {
+    return this.call<AdminReport>("POST", `/reports/${reportId}/resolve`, resolve);
+  }
+  suspend(username: string, hours: number, reason?: string) {
+    return this.call<{ username: string; suspended_until: string }>("PUT", `/users/${encodeURIComponent(username)}/suspension`, {
+      hours,
+      ...(reason ? { reason } : {}),
+    });
+  }
+  unsuspend(username: string) {
+    return this.call<{ username: string; suspended_until: null }>("DELETE", `/users/${encodeURIComponent(username)}/suspension`);
   }
   async note(): Promise<void> {
     throw new Error("Backups and restores of the embedded database need the server stopped.");

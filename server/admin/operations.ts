@@ -1,11 +1,15 @@
+import type { AdminReport, ReportResolve } from "../../shared/api/reports.ts";
 import { type RoomDocJSON, roomDocToJSON } from "../../shared/room-doc/index.ts";
 import type { ClusterEvent } from "../cluster/bus.ts";
 import type { Database } from "../db/database.ts";
+import { closeReports, listReports } from "../moderation/reports.ts";
+import { suspendUser, unsuspendUser } from "../moderation/suspension.ts";
 import { DocumentStore } from "../sync/document-store.ts";
 import { type Actor, type AuditEntry, listAudit, recordAudit } from "./audit.ts";
 import { eraseMessage } from "./erase.ts";
 import { documentHistory, type HistoryEntry } from "./history.ts";
-import { NotFound } from "./operations-errors.ts";
+import { deleteStoredMessage } from "./moderator-delete.ts";
+import { Conflict, NotFound } from "./operations-errors.ts";
 import { applyRetention } from "./retention.ts";
 import { setServerAdmin } from "./roles.ts";
 import { listRoomReports, type RoomReport, type RoomSort, roomMembers } from "./room-report.ts";
@@ -18,7 +22,10 @@ export interface RoomDetail extends RoomReport {
   last_messages: RoomDocJSON["messages"];
 }
 
-export { NotFound };
+export { Conflict, NotFound };
+
+/** How a message is deleted as moderation: through the live document on a server, or the stored one from the CLI. */
+export type ModeratorDelete = (roomId: string, messageId: string, actorUserId: string | null) => Promise<void>;
 
 /**
  * What operators can do, for the CLI and the admin API alike: each call is audited with who did
@@ -32,8 +39,75 @@ export class AdminOperations {
     private readonly actor: Actor,
     /** Tells every server process (the cluster bus); the CLI sends it as a NOTIFY. */
     private readonly publish: (event: ClusterEvent) => Promise<void>,
+    /** Deletes through the live document when a server runs this; else the stored one is changed. */
+    private readonly deleteAsModerator: ModeratorDelete = (roomId, messageId, actorUserId) =>
+      deleteStoredMessage(db, publish, roomId, messageId, actorUserId),
   ) {
     this.store = new DocumentStore(db);
+  }
+
+  /** The report queue: open ones oldest first, or resolved ones newest first. */
+  async reports(status: "open" | "resolved" | "all" = "open", limit = 100): Promise<AdminReport[]> {
+    await recordAudit(this.db, this.actor, "reports", null, { status });
+    return listReports(this.db, { status, limit });
+  }
+
+  /**
+   * Resolve an open report: dismiss it, delete the reported message, or suspend the reported
+   * person. Deleting or suspending also closes the other open reports about the same message or
+   * person. Audited with the report and what was done.
+   */
+  async resolveReport(reportId: string, resolve: ReportResolve): Promise<AdminReport> {
+    const [report] = await listReports(this.db, { status: "all", limit: 1, id: reportId });
+    if (!report) throw new NotFound(`No report ${reportId}.`);
+    if (report.status !== "open") throw new Conflict(`Report ${reportId} was already resolved (${report.resolution}).`, "report_resolved");
+    let resolution: NonNullable<AdminReport["resolution"]>;
+    switch (resolve.action) {
+      case "dismiss":
+        resolution = "dismissed";
+        break;
+      case "delete_message":
+        if (!report.room_id || !report.message_id)
+          throw new Conflict("This report is about a person, not a message: dismiss it or suspend them.");
+        await this.deleteAsModerator(report.room_id, report.message_id, this.actor.userId);
+        resolution = "message_deleted";
+        break;
+      case "suspend_user":
+        await this.suspend(report.target_user.username, resolve.hours, resolve.note ?? `report ${report.id}: ${report.reason}`);
+        resolution = "user_suspended";
+        break;
+      default:
+        return assertNever(resolve);
+    }
+    const closed = await closeReports(this.db, report, resolution, this.actor.name, resolve.note);
+    await recordAudit(this.db, this.actor, `report-${resolve.action}`, report.id, {
+      reason: report.reason,
+      target_user: report.target_user.username,
+      message_id: report.message_id,
+      reports_closed: closed,
+      ...(resolve.action === "suspend_user" ? { hours: resolve.hours } : {}),
+    });
+    const [updated] = await listReports(this.db, { status: "all", limit: 1, id: reportId });
+    return updated ?? report;
+  }
+
+  /** Suspend a user for `hours`: sessions end at once, sockets close, logging in is refused until it lapses. */
+  async suspend(username: string, hours: number, reason?: string): Promise<{ username: string; suspended_until: string }> {
+    const { rows } = await this.db.query<{ id: string }>("SELECT id FROM users WHERE lower(username) = lower($1)", [username]);
+    if (rows[0] && rows[0].id === this.actor.userId) throw new Conflict("You cannot suspend yourself.");
+    const until = new Date(Date.now() + hours * 3_600_000);
+    const userId = await suspendUser(this.db, username, until, reason ?? null);
+    if (!userId) throw new NotFound(`No user "${username}".`);
+    await this.publish({ type: "user_suspended", userId });
+    await recordAudit(this.db, this.actor, "suspend", username, { hours, until: until.toISOString(), reason: reason ?? null });
+    return { username, suspended_until: until.toISOString() };
+  }
+
+  /** Lift a suspension before it lapses. */
+  async unsuspend(username: string): Promise<{ username: string; suspended_until: null }> {
+    if (!(await unsuspendUser(this.db, username))) throw new NotFound(`No user "${username}".`);
+    await recordAudit(this.db, this.actor, "unsuspend", username);
+    return { username, suspended_until: null };
   }
 
   async rooms(options: { sort?: RoomSort; type?: "direct" | "group"; name?: string; limit?: number } = {}): Promise<RoomReport[]> {
@@ -143,4 +217,8 @@ export class AdminOperations {
     const { rows } = await this.db.query<{ id: string }>("SELECT id FROM chat_rooms ORDER BY id");
     return rows.map((r) => r.id);
   }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected ${JSON.stringify(value)}`);
 }

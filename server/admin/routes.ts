@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { uuidParam } from "../../shared/api/common.ts";
+import { reportResolveSchema, suspensionSchema } from "../../shared/api/reports.ts";
+import { deleteMessage, getMessage } from "../../shared/room-doc/index.ts";
 import type { AppContext } from "../app-context.ts";
 import { bearerToken, requireUser } from "../auth/require-user.ts";
 import type { ClusterEvent } from "../cluster/bus.ts";
 import { HttpError } from "../http/http-error.ts";
 import { parse } from "../http/parse.ts";
-import { AdminOperations, NotFound } from "./operations.ts";
+import { AdminOperations, Conflict, type ModeratorDelete, NotFound } from "./operations.ts";
 import { ROOM_SORTS } from "./room-report.ts";
 
 const roomsQuery = z.strictObject({
@@ -19,17 +21,26 @@ const dumpQuery = z.strictObject({ at: z.iso.datetime({ offset: true }).optional
 const limitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
 /** /api/v1/admin: the operator views of the stored data, for server admins only, every call audited. */
-export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operatorToken, config }: AppContext): void {
+export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operatorToken, config, rooms }: AppContext): void {
+  // Moderation deletes go through the live document: members see them at once, like any delete.
+  const deleteLive: ModeratorDelete = async (roomId, messageId, actorUserId) => {
+    const found = await rooms.write(roomId, { origin: "server", userId: actorUserId, connectionId: null }, (doc) => {
+      const message = getMessage(doc, messageId);
+      if (message) deleteMessage(doc, { message_id: messageId, actor_id: actorUserId ?? message.sender_id, may_moderate: true });
+      return message !== null;
+    });
+    if (!found) throw new NotFound(`Room ${roomId} has no message ${messageId}.`);
+  };
   async function operations(request: FastifyRequest): Promise<AdminOperations> {
     const publish = (event: ClusterEvent) => bus.publish(event);
     // The admin CLI on this machine, when this server holds the embedded database.
     if (operatorToken?.matches(bearerToken(request))) {
       const operator = String(request.headers["x-operator"] ?? "operator").slice(0, 64);
-      return new AdminOperations(db, { name: `cli:${operator}`, userId: null }, publish);
+      return new AdminOperations(db, { name: `cli:${operator}`, userId: null }, publish, deleteLive);
     }
     const user = await requireUser(db, request);
     if (!user.is_server_admin) throw new HttpError("forbidden", "Only server admins may use the admin API.");
-    return new AdminOperations(db, { name: `user:${user.username}`, userId: user.id }, publish);
+    return new AdminOperations(db, { name: `user:${user.username}`, userId: user.id }, publish, deleteLive);
   }
   const roomIdOf = (request: FastifyRequest) => parse(uuidParam, (request.params as { room_id?: unknown }).room_id, "path.room_id");
   const notFoundAsHttp = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -37,6 +48,7 @@ export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operato
       return await work();
     } catch (error) {
       if (error instanceof NotFound) throw new HttpError("not_found", error.message);
+      if (error instanceof Conflict) throw new HttpError(error.code, error.message);
       throw error;
     }
   };
@@ -107,5 +119,36 @@ export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operato
     const ops = await operations(request);
     const { limit } = parse(limitQuery, request.query, "query");
     return { items: await ops.audit(limit), next_cursor: null };
+  });
+
+  const reportsQuery = z.strictObject({
+    status: z.enum(["open", "resolved", "all"]).default("open"),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  });
+  const usernameOf = (request: FastifyRequest) =>
+    parse(z.string().min(1).max(64), (request.params as { username?: unknown }).username, "path.username");
+
+  app.get("/api/v1/admin/reports", async (request) => {
+    const ops = await operations(request);
+    const { status, limit } = parse(reportsQuery, request.query, "query");
+    return { items: await ops.reports(status, limit), next_cursor: null };
+  });
+
+  app.post("/api/v1/admin/reports/:report_id/resolve", async (request) => {
+    const ops = await operations(request);
+    const reportId = parse(uuidParam, (request.params as { report_id?: unknown }).report_id, "path.report_id");
+    const body = parse(reportResolveSchema, request.body);
+    return notFoundAsHttp(() => ops.resolveReport(reportId, body));
+  });
+
+  app.put("/api/v1/admin/users/:username/suspension", async (request) => {
+    const ops = await operations(request);
+    const body = parse(suspensionSchema, request.body);
+    return notFoundAsHttp(() => ops.suspend(usernameOf(request), body.hours, body.reason));
+  });
+
+  app.delete("/api/v1/admin/users/:username/suspension", async (request) => {
+    const ops = await operations(request);
+    return notFoundAsHttp(() => ops.unsuspend(usernameOf(request)));
   });
 }

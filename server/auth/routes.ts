@@ -4,6 +4,7 @@ import { newId } from "../../shared/ids.ts";
 import type { AppContext } from "../app-context.ts";
 import { HttpError } from "../http/http-error.ts";
 import { parse } from "../http/parse.ts";
+import { suspendedUntil } from "../moderation/suspension.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords.ts";
 import { bearerToken } from "./require-user.ts";
 import { createSession, revokeSession } from "./sessions.ts";
@@ -52,6 +53,9 @@ export function authRoutes(app: FastifyInstance, { db, loginLimiter }: AppContex
       throw new HttpError("invalid_credentials", "Wrong username or password.");
     }
     await loginLimiter.recordSuccess(body.username);
+    // Told only after the password is right: a suspension is not revealed to whoever guesses names.
+    const until = await suspendedUntil(db, user.id);
+    if (until) throw new HttpError("account_suspended", `This account is suspended until ${until.toISOString()}.`);
     return { token: await createSession(db, user.id), user: toUser(user) };
   });
 

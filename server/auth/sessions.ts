@@ -33,7 +33,8 @@ export async function userForToken(db: Queryable, token: string): Promise<Sessio
   const { rows } = await db.query<SessionUser>(
     `SELECT u.id, u.username, u.display_name, u.avatar_url, u.is_server_admin
        FROM sessions s JOIN users u ON u.id = s.user_id
-      WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
+      WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
+        AND (u.suspended_until IS NULL OR u.suspended_until <= now())`,
     [hashToken(token)],
   );
   return rows[0] ?? null;

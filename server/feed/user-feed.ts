@@ -78,6 +78,8 @@ export class UserFeed {
     const loaded = this.loadedUserDocuments();
     if (loaded.length === 0) return;
     switch (event.type) {
+      case "user_suspended":
+        return;
       case "presence_changed":
         for (const { document } of loaded) if (document.getMap("friends").has(event.userId)) this.schedule(document);
         return;

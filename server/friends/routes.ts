@@ -71,6 +71,7 @@ export function friendRoutes(app: FastifyInstance, ctx: AppContext): void {
       sendFriendRequest(tx, me.id, body.requestee_id, body.message ?? null, config.FRIEND_REQUEST_COOLDOWN_HOURS),
     );
     await feed.usersChanged([me.id, body.requestee_id]);
+    if (outcome.created) ctx.push.onFriendRequest(body.requestee_id, me.id);
     reply.code(outcome.created ? 201 : 200);
     return outcome.request;
   });

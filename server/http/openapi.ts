@@ -11,6 +11,22 @@ import {
 } from "../../shared/api/friends.ts";
 import { messageCreateSchema, messageEditSchema, messageResponseSchema, reactionCreateSchema } from "../../shared/api/messages.ts";
 import {
+  pushConfigResponseSchema,
+  pushPreferencesSchema,
+  pushPreferencesUpdateSchema,
+  pushSubscriptionCreateSchema,
+  pushSubscriptionDeleteSchema,
+  pushSubscriptionResponseSchema,
+} from "../../shared/api/push.ts";
+import {
+  adminReportSchema,
+  reportCreateSchema,
+  reportResolveSchema,
+  reportResponseSchema,
+  suspensionResponseSchema,
+  suspensionSchema,
+} from "../../shared/api/reports.ts";
+import {
   addMembersSchema,
   chatRoomCreateSchema,
   chatRoomResponseSchema,
@@ -84,6 +100,23 @@ const ROUTES: Route[] = [
   },
   { method: "delete", path: "/chat/friends/requests/{id}", summary: "Cancel my pending request" },
   { method: "post", path: "/chat/friends/block/{user_id}", summary: "Block a user" },
+  { method: "get", path: "/push/config", summary: "The VAPID public key to subscribe with", response: pushConfigResponseSchema },
+  {
+    method: "post",
+    path: "/push/subscriptions",
+    summary: "Subscribe this browser to Web Push (201; 200 when it already was); https endpoints only",
+    body: pushSubscriptionCreateSchema,
+    response: pushSubscriptionResponseSchema,
+  },
+  { method: "delete", path: "/push/subscriptions", summary: "Unsubscribe this browser (idempotent)", body: pushSubscriptionDeleteSchema },
+  { method: "get", path: "/push/preferences", summary: "Which kinds of notification I get", response: pushPreferencesSchema },
+  {
+    method: "put",
+    path: "/push/preferences",
+    summary: "Turn kinds of notification on or off",
+    body: pushPreferencesUpdateSchema,
+    response: pushPreferencesSchema,
+  },
   { method: "get", path: "/admin/rooms", summary: "Server admins: every room with sizes (query: sort, type, name, limit)" },
   { method: "get", path: "/admin/rooms/{room_id}", summary: "Server admins: one room, its members and last messages" },
   { method: "get", path: "/admin/rooms/{room_id}/dump", summary: "Server admins: the room as JSON, now or at a past time (query: at)" },
@@ -97,6 +130,39 @@ const ROUTES: Route[] = [
   { method: "post", path: "/admin/compact", summary: "Server admins: fold update logs into snapshots now" },
   { method: "post", path: "/admin/retention", summary: "Server admins: apply the history retention policy now" },
   { method: "put", path: "/admin/users/{username}/server-admin", summary: "Server admins: grant or revoke the server-admin role" },
+  {
+    method: "post",
+    path: "/reports",
+    summary: "Report a message or a person to the server admins",
+    body: reportCreateSchema,
+    response: reportResponseSchema,
+  },
+  {
+    method: "get",
+    path: "/admin/reports",
+    summary: "Server admins: the report queue (query: status=open|resolved|all, limit)",
+    response: listOf(adminReportSchema),
+  },
+  {
+    method: "post",
+    path: "/admin/reports/{report_id}/resolve",
+    summary: "Server admins: dismiss a report, delete the message, or suspend the person",
+    body: reportResolveSchema,
+    response: adminReportSchema,
+  },
+  {
+    method: "put",
+    path: "/admin/users/{username}/suspension",
+    summary: "Server admins: suspend a user for some hours (sessions end, login refused until it lapses)",
+    body: suspensionSchema,
+    response: suspensionResponseSchema,
+  },
+  {
+    method: "delete",
+    path: "/admin/users/{username}/suspension",
+    summary: "Server admins: lift a suspension",
+    response: suspensionResponseSchema,
+  },
   {
     method: "get",
     path: "/content-filter",

@@ -2,7 +2,7 @@ import type { Document } from "@hocuspocus/server";
 import type * as Y from "yjs";
 import { mergeUpdates } from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
-import { assignSequenceNumbers } from "../../shared/room-doc/index.ts";
+import { assignSequenceNumbers, getSequencedMessage, type StoredMessage } from "../../shared/room-doc/index.ts";
 import { roomEffects } from "./room-effects.ts";
 import { collectTouched, emptyTouched, type Touched } from "./touched.ts";
 import type { UpdateLogWriter, UpdateOrigin } from "./update-log-writer.ts";
@@ -16,6 +16,9 @@ export interface WriteAuthor {
 
 // setTimeout's largest delay: "hold the broadcast until we flush it ourselves".
 const HOLD_BROADCAST_MS = 2 ** 31 - 1;
+
+/** A message the server has just accepted (sequenced and stored), as its listeners need it. */
+export type AcceptedMessage = Pick<StoredMessage, "id" | "sender_id" | "type" | "content" | "deleted"> & { seq: number };
 
 /** The transaction origin of a change the server makes (REST writes, sequence numbers). */
 export interface ServerWriteOrigin {
@@ -37,8 +40,11 @@ export class RoomWriter {
   constructor(
     private readonly log: UpdateLogWriter,
     private readonly onAppendFailed: (document: Document) => void,
-    /** Told after a change to a room's relational side (last message, unread, members) is stored. */
-    private readonly onRoomStored: (roomId: string, sequenced: number) => void = () => {},
+    /**
+     * Told after a change to a room's relational side (last message, unread, members) is stored,
+     * with the messages it accepted (in sequence order; none for edits, deletes and receipts).
+     */
+    private readonly onRoomStored: (roomId: string, accepted: AcceptedMessage[]) => void = () => {},
   ) {}
 
   /**
@@ -78,7 +84,7 @@ export class RoomWriter {
     document.on("update", onUpdate);
     document.on("afterTransaction", onAfterTransaction);
     let result: T;
-    let assigned = 0;
+    let assigned: Array<{ id: string; seq: number }> = [];
     try {
       document.transact(() => {
         result = mutate(document);
@@ -88,7 +94,7 @@ export class RoomWriter {
       if (name?.kind === "room") {
         const candidates = sequenceAll ? undefined : [...touched.messageIds];
         document.transact(() => {
-          assigned = assignSequenceNumbers(document, undefined, candidates).length;
+          assigned = assignSequenceNumbers(document, undefined, candidates);
         }, origin);
       }
     } finally {
@@ -96,7 +102,7 @@ export class RoomWriter {
       document.off("afterTransaction", onAfterTransaction);
       document.flushDelay = flushDelay;
     }
-    const effects = name?.kind === "room" ? roomEffects(document, name.roomId, touched, assigned > 0) : undefined;
+    const effects = name?.kind === "room" ? roomEffects(document, name.roomId, touched, assigned.length > 0) : undefined;
     if (updates.length > 0 || effects) {
       try {
         await this.log.append({
@@ -113,8 +119,16 @@ export class RoomWriter {
       }
     }
     document.flush();
-    if (effects && name?.kind === "room") this.onRoomStored(name.roomId, assigned);
+    if (effects && name?.kind === "room") this.onRoomStored(name.roomId, acceptedFacts(document, assigned));
     // biome-ignore lint/style/noNonNullAssertion: assigned inside the synchronous transaction above
     return result!;
   }
+}
+
+/** What listeners need of the messages just sequenced, read while they are in memory: O(accepted). */
+function acceptedFacts(doc: Y.Doc, assigned: Array<{ id: string; seq: number }>): AcceptedMessage[] {
+  return assigned.flatMap(({ id, seq }) => {
+    const m = getSequencedMessage(doc, id);
+    return m ? [{ id, seq, sender_id: m.sender_id, type: m.type, content: m.content, deleted: m.deleted }] : [];
+  });
 }

@@ -21,7 +21,7 @@ import { ClientBindings } from "./client-bindings.ts";
 import type { DocumentStore } from "./document-store.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
 import { encodeStateless, Refusal, refusedPayload } from "./refuse.ts";
-import { RoomWriter } from "./room-writer.ts";
+import { type AcceptedMessage, RoomWriter } from "./room-writer.ts";
 import { collectTouched, emptyTouched, type Touched } from "./touched.ts";
 import type { UpdateLogWriter } from "./update-log-writer.ts";
 
@@ -53,6 +53,8 @@ export function createSyncServer(deps: {
   contentFilter: RoomContentFilter;
   metrics?: Metrics;
   skipValidation?: boolean;
+  /** Told once messages are accepted and stored, on the WebSocket and the REST path alike (push). */
+  onMessagesAccepted?: (roomId: string, accepted: AcceptedMessage[]) => void;
 }) {
   const { db, store, log, bus, logger, presence } = deps;
 
@@ -173,9 +175,10 @@ export function createSyncServer(deps: {
       logger.error({ document: document.name }, "could not store a server change; reloading the document");
       hocuspocus.closeConnections(document.name);
     },
-    (roomId, sequenced) => {
-      deps.metrics?.messagesAccepted.inc(sequenced);
+    (roomId, accepted) => {
+      deps.metrics?.messagesAccepted.inc(accepted.length);
       feed.roomChanged(roomId);
+      if (accepted.length > 0) deps.onMessagesAccepted?.(roomId, accepted);
     },
   );
   const feed = new UserFeed(db, hocuspocus, writer, bus, logger);
@@ -235,6 +238,15 @@ export function createSyncServer(deps: {
         return;
       case "block_changed":
         blockedRooms.clear();
+        return;
+      case "user_suspended":
+        for (const document of hocuspocus.documents.values()) {
+          for (const connection of document.getConnections()) {
+            if ((connection.context as SyncContext).user?.id !== event.userId) continue;
+            connection.sendStateless(refusedPayload("account_suspended", "This account is suspended."));
+            connection.close({ code: CLOSE_CODES.unauthenticated, reason: "account_suspended" });
+          }
+        }
         return;
       case "presence_changed":
       case "feed_changed":

@@ -38,6 +38,7 @@ const item = (props: Partial<Parameters<typeof MessageItem>[0]> = {}) =>
       onJumpTo={noop}
       onReply={noop}
       onEdit={noop}
+      onReport={noop}
       onDelete={noop}
       onToggleReaction={noop}
       {...props}
@@ -74,6 +75,14 @@ describe("a message", () => {
     expect(screen.queryByRole("button", { name: "Edit" })).toBeNull();
     expect(screen.queryByRole("button", { name: "Delete" })).toBeNull();
     expect((screen.getByRole("button", { name: "React" }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("offers Report on others' accepted messages, never on mine", () => {
+    item();
+    expect(screen.queryByRole("button", { name: "Report" })).toBeNull();
+    cleanup();
+    item({ message: message({ sender_id: "0190c000-0000-7000-8000-00000000000b" }), state: null, mayDelete: false });
+    expect(screen.getByRole("button", { name: "Report" })).toBeTruthy();
   });
 
   it("toggles a reaction from the picker", () => {
