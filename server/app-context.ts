@@ -8,6 +8,7 @@ import type { RoomContentFilter } from "./content-filter/room-filter.ts";
 import type { Database } from "./db/database.ts";
 import type { UserFeed } from "./feed/user-feed.ts";
 import type { Logger } from "./logger.ts";
+import type { MediaLibrary } from "./media/media-library.ts";
 import type { PushNotifications } from "./push/push-notifications.ts";
 import type { DocumentStore } from "./sync/document-store.ts";
 import type { MessageRateLimiter } from "./sync/message-rate.ts";
@@ -34,6 +35,8 @@ export interface AppContext {
   reportLimiter: RateLimiterPostgres;
   /** The content filter with each room's mode, for REST writes (the WebSocket gate has its own). */
   contentFilter: RoomContentFilter;
+  /** Uploaded images and files: limits, sniffing, thumbnails, the store, who may read (docs/media.md). */
+  media: MediaLibrary;
   /** The admin CLI's way in while this server holds the embedded database; null on PostgreSQL. */
   operatorToken: OperatorToken | null;
 }

@@ -21,6 +21,9 @@ import { friendRoutes } from "./friends/routes.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
 import { openApiDocument } from "./http/openapi.ts";
 import type { Logger } from "./logger.ts";
+import { scheduleMediaCleanup } from "./media/cleanup.ts";
+import { MediaLibrary, openMediaStore } from "./media/media-library.ts";
+import { mediaRoutes } from "./media/routes.ts";
 import { messageRoutes } from "./messages/routes.ts";
 import { Metrics } from "./metrics.ts";
 import { reportRoutes } from "./moderation/routes.ts";
@@ -118,12 +121,22 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     friendRequestLimiter: postgresRateLimiter(db, "friend_requests", config.FRIEND_REQUESTS_PER_HOUR, 3600),
     reportLimiter: postgresRateLimiter(db, "reports", config.REPORTS_PER_HOUR, 3600),
     contentFilter,
+    media: new MediaLibrary(
+      db,
+      openMediaStore(config),
+      postgresRateLimiter(db, "uploads", config.MEDIA_UPLOADS_PER_HOUR, 3600),
+      config,
+      logger.child({ part: "media" }),
+    ),
     operatorToken: db.kind === "pglite" ? new OperatorToken(config.dataDir) : null,
   };
 
   const app = Fastify({
     loggerInstance: logger.child({ part: "http" }) as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
+    // Stopping ends every connection, as it ends every WebSocket: a keep-alive socket whose last
+    // response was a streamed file could otherwise hold app.close() open (seen in the media tests).
+    forceCloseConnections: true,
     // One line per request would drown the sync server's logs; errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -160,6 +173,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   adminRoutes(app, context);
   contentFilterRoutes(app, context);
   reportRoutes(app, context);
+  mediaRoutes(app, context);
   if (fs.existsSync(clientDist)) {
     await app.register(fastifyStatic, { root: clientDist, wildcard: false });
     // The app routes in the browser: unknown non-API paths get the shell.
@@ -171,6 +185,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   const wss = attachWebSocket(app.server, hocuspocus);
   const retention = scheduleRetention(db, config.HISTORY_RETENTION_DAYS, logger);
+  const mediaCleanup = scheduleMediaCleanup(
+    db,
+    context.media.store,
+    { minutes: config.MEDIA_CLEANUP_INTERVAL_MINUTES, unattachedHours: config.MEDIA_UNATTACHED_HOURS },
+    logger.child({ part: "media" }),
+  );
   metrics.watch({
     connections: () => wss.clients.size,
     openDocuments: () => hocuspocus.documents.size,
@@ -198,12 +218,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stop() {
       stopping ??= (async () => {
         clearInterval(retention);
+        clearInterval(mediaCleanup);
         context.operatorToken?.remove();
+        // Closed first, so a client reconnecting while the HTTP server closes is turned away (503)
+        // instead of holding a fresh socket that app.close() would wait on forever.
+        wss.close();
         for (const client of wss.clients) client.terminate();
         await app.close();
         await log.drain();
         hocuspocus.closeConnections();
         await push.stop();
+        context.media.close();
         await presence.stop().catch((err: unknown) => logger.warn({ err }, "presence: could not sign off"));
         await persistence.close();
         await bus.close();

@@ -49,6 +49,34 @@ const envSchema = z.object({
   BLOCKED_LINK_DOMAINS: z.string().optional(),
   /** What rooms whose admins chose nothing do with filtered words: mask them or refuse the message. */
   CONTENT_FILTER_MODE: z.enum(["refuse", "mask"]).optional(),
+  /** Largest upload, in bytes (413 media_too_large beyond). */
+  MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  /** Largest image, in decoded pixels (413 beyond): a small file must not unpack into gigabytes. */
+  MEDIA_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000),
+  /** Uploads one user may make per hour (429 with Retry-After beyond). */
+  MEDIA_UPLOADS_PER_HOUR: z.coerce.number().int().positive().default(60),
+  /** Hours an upload may wait to be attached to a message before cleanup removes it. */
+  MEDIA_UNATTACHED_HOURS: z.coerce.number().nonnegative().default(24),
+  /** How often one process removes media no message refers to any more. */
+  MEDIA_CLEANUP_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
+  /** Set: media lives in this S3-compatible bucket instead of DATA_DIR/media. */
+  MEDIA_S3_BUCKET: z.string().min(1).optional(),
+  MEDIA_S3_REGION: z.string().min(1).default("us-east-1"),
+  /** The store's URL for anything but AWS itself (MinIO, R2, Cloudinary's S3 interface...). */
+  MEDIA_S3_ENDPOINT: z.url().optional(),
+  /** Unset: the AWS SDK's usual credential chain (AWS_ACCESS_KEY_ID, instance roles...). */
+  MEDIA_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  MEDIA_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  MEDIA_S3_FORCE_PATH_STYLE: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
+  /** Prefix of every object key, so one bucket can hold several deployments. */
+  MEDIA_S3_PREFIX: z.string().default(""),
   /** Update-log entries of one document after which it is compacted into a new snapshot. */
   COMPACT_AFTER_UPDATES: z.coerce.number().int().positive().default(500),
   /** Web Push VAPID key pair (base64url); unset: one pair is generated and kept in the database (docs/push.md). */

@@ -74,6 +74,19 @@ export const ERROR_CODES = {
   // The content filter (docs/moderation.md), on REST (422) and on the WebSocket (refused).
   content_blocked: { status: 422, action: "Reword the message: it contains words this room does not allow." },
   link_blocked: { status: 422, action: "Remove the link: its domain is blocked on this server." },
+  // Media (docs/media.md): uploads, and the attachments a message carries.
+  media_too_large: { status: 413, action: "Send a smaller file: the upload is over the size (or image pixel) limit." },
+  media_type_refused: {
+    status: 415,
+    action: "Send an image (JPEG, PNG, GIF, WebP, AVIF) or a supported file: the bytes are of a type this server does not take.",
+  },
+  media_not_found: { status: 404, action: "Refresh: the upload does not exist, was removed, or is not in one of your rooms." },
+  media_id_taken: { status: 409, action: "Make a new id for this upload: another upload has this one." },
+  attachment_invalid: {
+    status: 400,
+    action:
+      "Upload the file again and attach what the upload answered: the message names an upload that is not yours, not in this room, already used or not as uploaded.",
+  },
   invalid_document_name: { status: 400, action: "Use room:<uuid> or user:<uuid>." },
   internal: { status: 500, action: "Report it: this is a server bug." },
 } as const;

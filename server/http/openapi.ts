@@ -9,6 +9,7 @@ import {
   friendResponseSchema,
   suggestionSchema,
 } from "../../shared/api/friends.ts";
+import { mediaResponseSchema, mediaUploadQuerySchema } from "../../shared/api/media.ts";
 import { messageCreateSchema, messageEditSchema, messageResponseSchema, reactionCreateSchema } from "../../shared/api/messages.ts";
 import {
   pushConfigResponseSchema,
@@ -42,7 +43,13 @@ interface Route {
   path: string;
   summary: string;
   body?: z.ZodType;
+  /** The body is raw bytes (an upload), not JSON. */
+  binaryBody?: true;
+  /** The query string's schema. */
+  query?: z.ZodObject;
   response?: z.ZodType;
+  /** The answer is raw bytes of this kind (media), not JSON. */
+  binaryResponse?: string;
   auth?: false;
 }
 
@@ -100,6 +107,26 @@ const ROUTES: Route[] = [
   },
   { method: "delete", path: "/chat/friends/requests/{id}", summary: "Cancel my pending request" },
   { method: "post", path: "/chat/friends/block/{user_id}", summary: "Block a user" },
+  {
+    method: "post",
+    path: "/media",
+    summary: "Upload an image or file to a room (the body is its bytes; 201, or 200 for a retried id); 413/415/429 with a code",
+    query: mediaUploadQuerySchema,
+    binaryBody: true,
+    response: mediaResponseSchema,
+  },
+  {
+    method: "get",
+    path: "/media/{media_id}",
+    summary: "An upload's bytes (members of its room)",
+    binaryResponse: "application/octet-stream",
+  },
+  {
+    method: "get",
+    path: "/media/{media_id}/thumbnail",
+    summary: "An image's WebP thumbnail, at most 320 px a side (members of its room)",
+    binaryResponse: "image/webp",
+  },
   { method: "get", path: "/push/config", summary: "The VAPID public key to subscribe with", response: pushConfigResponseSchema },
   {
     method: "post",
@@ -250,20 +277,35 @@ export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
     const full = `/api/v1${route.path}`;
-    const parameters = [...full.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    const parameters: unknown[] = [...full.matchAll(/\{(\w+)\}/g)].map((m) => ({
       name: m[1],
       in: "path",
       required: true,
       schema: { type: "string" },
     }));
+    for (const [name, schema] of Object.entries(route.query?.shape ?? {})) {
+      parameters.push({
+        name,
+        in: "query",
+        required: !(schema as z.ZodType).safeParse(undefined).success,
+        schema: z.toJSONSchema(schema as z.ZodType, { unrepresentable: "any", io: "input" }),
+      });
+    }
     paths[full] ??= {};
     (paths[full] as Record<string, unknown>)[route.method] = {
       summary: route.summary,
       ...(route.auth === false ? { security: [] } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: json(route.body) } } : {}),
+      ...(route.binaryBody
+        ? { requestBody: { required: true, content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } } }
+        : {}),
       responses: {
-        "2XX": route.response ? { description: "OK", content: json(route.response) } : { description: "OK" },
+        "2XX": route.response
+          ? { description: "OK", content: json(route.response) }
+          : route.binaryResponse
+            ? { description: "OK", content: { [route.binaryResponse]: { schema: { type: "string", format: "binary" } } } }
+            : { description: "OK" },
         "4XX": { description: "The request was refused; `code` says why", content: json(errorSchema) },
       },
     };

@@ -31,6 +31,7 @@ export async function toMessageResponses(db: Queryable, roomId: string, messages
     message_type: m.type,
     content: m.content,
     media_urls: m.media_urls,
+    attachments: m.attachments,
     location: m.location,
     reply_to_id: m.reply_to_id,
     created_at: m.created_at,

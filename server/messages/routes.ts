@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { pageQuerySchema, uuidParam } from "../../shared/api/common.ts";
+import { mediaPath } from "../../shared/api/media.ts";
 import { messageCreateSchema, messageEditSchema, reactionCreateSchema } from "../../shared/api/messages.ts";
 import { newId } from "../../shared/ids.ts";
 import {
@@ -17,6 +18,8 @@ import { requireUser } from "../auth/require-user.ts";
 import type { SessionUser } from "../auth/sessions.ts";
 import { HttpError } from "../http/http-error.ts";
 import { parse } from "../http/parse.ts";
+import { attachmentsByUploadId } from "../media/attachment-check.ts";
+import { claimMedia } from "../media/media-records.ts";
 import { isBlockedBetween } from "../rooms/blocking.ts";
 import { toMessageResponses, withReceipts } from "./message-response.ts";
 import { asHttpError } from "./room-doc-errors.ts";
@@ -125,18 +128,28 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       });
     }
     if (rate.action === "delay") await new Promise((resolve) => setTimeout(resolve, rate.ms));
+    const messageId = body.id ?? newId();
+    const uploadIds = body.attachment_ids ?? [];
+    const carried = await attachmentsByUploadId(db, roomId, me.id, messageId, uploadIds);
+    if ("refused" in carried) throw new HttpError("attachment_invalid", carried.refused);
     const { id, created } = await rooms
-      .write(roomId, author(me), (doc) =>
-        sendMessage(doc, {
-          id: body.id ?? newId(),
-          sender_id: me.id,
-          type: body.message_type,
-          content,
-          media_urls: body.media_urls ?? [],
-          location: body.location ?? null,
-          reply_to_id: body.reply_to_id ?? null,
-          created_at: body.created_at,
-        }),
+      .write(
+        roomId,
+        author(me),
+        (doc) =>
+          sendMessage(doc, {
+            id: messageId,
+            sender_id: me.id,
+            type: body.message_type,
+            content,
+            media_urls: body.media_urls ?? carried.attachments.map((a) => mediaPath(a.id)),
+            attachments: carried.attachments,
+            location: body.location ?? null,
+            reply_to_id: body.reply_to_id ?? null,
+            created_at: body.created_at,
+          }),
+        // The message and its claim on the uploads commit together: cleanup never sees one without the other.
+        { alsoStore: uploadIds.length > 0 ? (tx) => claimMedia(tx, messageId, uploadIds) : undefined },
       )
       .catch(asHttpError);
     reply.code(created ? 201 : 200);

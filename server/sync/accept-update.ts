@@ -8,6 +8,8 @@ import type { SessionUser } from "../auth/sessions.ts";
 import type { RoomContentFilter } from "../content-filter/room-filter.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
+import { refusedAttachments } from "../media/attachment-check.ts";
+import { AttachmentConflict, claimMedia } from "../media/media-records.ts";
 import type { Metrics } from "../metrics.ts";
 import { isGroupAdmin } from "../rooms/membership.ts";
 import type { BlockedRooms } from "./blocked-rooms.ts";
@@ -69,6 +71,8 @@ export class UpdateGate {
     }
     const filtered = await this.contentFilter.judgeWritten(name.roomId, verdict.texts);
     if (filtered) this.refuse(document, connection, user, filtered);
+    const badAttachment = await refusedAttachments(this.db, name.roomId, user.id, verdict.attachments);
+    if (badAttachment) this.refuse(document, connection, user, { code: "attachment_invalid", message: badAttachment });
     const rate = await this.rate.decide(user.id, name.roomId, verdict.newMessages);
     if (rate.action === "refuse") {
       this.refuse(document, connection, user, { code: "rate_limited", message: `Too many messages: wait ${rate.retryAfterSeconds} s.` });
@@ -88,9 +92,21 @@ export class UpdateGate {
         origin: "connection",
         userId: user.id,
         connectionId: connection.socketId,
-        effects: (tx) => this.bindings.claim(tx, document.name, verdict.claimedClientIds, user.id),
+        effects: async (tx) => {
+          await this.bindings.claim(tx, document.name, verdict.claimedClientIds, user.id);
+          for (const use of verdict.attachments) {
+            await claimMedia(
+              tx,
+              use.messageId,
+              use.attachments.map((a) => a.id),
+            );
+          }
+        },
       });
     } catch (error) {
+      if (error instanceof AttachmentConflict) {
+        this.refuse(document, connection, user, { code: "attachment_invalid", message: "An attachment belongs to another message." });
+      }
       if (error instanceof BindingConflict) {
         this.refuse(document, connection, user, {
           code: "forged_author",
@@ -104,7 +120,8 @@ export class UpdateGate {
   }
 
   private async judge(document: Document, roomId: string, user: SessionUser, payload: Uint8Array): Promise<Verdict> {
-    if (this.skipValidation) return { ok: true, changes: true, claimedClientIds: [], receiptFloor: null, newMessages: 0, texts: [] };
+    if (this.skipValidation)
+      return { ok: true, changes: true, claimedClientIds: [], receiptFloor: null, newMessages: 0, texts: [], attachments: [] };
     const bindings = this.bindings.of(document.name);
     const author: UpdateAuthor = { userId: user.id, mayModerate: user.is_server_admin };
     const verdict = validateRoomUpdate(document, payload, author, bindings);
@@ -120,7 +137,13 @@ export class UpdateGate {
     connection: Connection,
     user: SessionUser,
     verdict: {
-      code: Extract<Verdict, { ok: false }>["code"] | "rate_limited" | "blocked" | "content_blocked" | "link_blocked";
+      code:
+        | Extract<Verdict, { ok: false }>["code"]
+        | "rate_limited"
+        | "blocked"
+        | "content_blocked"
+        | "link_blocked"
+        | "attachment_invalid";
       message: string;
     },
   ): never {

@@ -3,6 +3,7 @@ import type * as Y from "yjs";
 import { mergeUpdates } from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
 import { assignSequenceNumbers, getSequencedMessage, type StoredMessage } from "../../shared/room-doc/index.ts";
+import type { Queryable } from "../db/database.ts";
 import { roomEffects } from "./room-effects.ts";
 import { collectTouched, emptyTouched, type Touched } from "./touched.ts";
 import type { UpdateLogWriter, UpdateOrigin } from "./update-log-writer.ts";
@@ -19,6 +20,16 @@ const HOLD_BROADCAST_MS = 2 ** 31 - 1;
 
 /** A message the server has just accepted (sequenced and stored), as its listeners need it. */
 export type AcceptedMessage = Pick<StoredMessage, "id" | "sender_id" | "type" | "content" | "deleted"> & { seq: number };
+
+/** What else a server change may do: more touched messages, a full sequencing pass, more rows to store. */
+export interface CommitOptions {
+  /** What a client's update changed, to mirror with this change. */
+  alsoTouched?: Touched;
+  /** Scan the whole room for unsequenced messages (after a load, when a crash may have left some). */
+  sequenceAll?: boolean;
+  /** Relational writes that must commit with this change, in the same transaction (e.g. claiming uploads). */
+  alsoStore?: (tx: Queryable) => Promise<void>;
+}
 
 /** The transaction origin of a change the server makes (REST writes, sequence numbers). */
 export interface ServerWriteOrigin {
@@ -47,14 +58,10 @@ export class RoomWriter {
     private readonly onRoomStored: (roomId: string, accepted: AcceptedMessage[]) => void = () => {},
   ) {}
 
-  /**
-   * Run `mutate` as a durable server change; resolves with its result once it is stored.
-   * `alsoTouched` adds what a client's update changed; `sequenceAll` scans the whole room for
-   * unsequenced messages (after a load, when a crash may have left some).
-   */
-  commit<T>(document: Document, author: WriteAuthor, mutate: (doc: Y.Doc) => T, alsoTouched?: Touched, sequenceAll = false): Promise<T> {
+  /** Run `mutate` as a durable server change; resolves with its result once it is stored. */
+  commit<T>(document: Document, author: WriteAuthor, mutate: (doc: Y.Doc) => T, options: CommitOptions = {}): Promise<T> {
     const previous = this.tails.get(document) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => this.commitNow(document, author, mutate, alsoTouched, sequenceAll));
+    const next = previous.catch(() => {}).then(() => this.commitNow(document, author, mutate, options));
     this.tails.set(document, next);
     return next;
   }
@@ -63,8 +70,7 @@ export class RoomWriter {
     document: Document,
     author: WriteAuthor,
     mutate: (doc: Y.Doc) => T,
-    alsoTouched: Touched | undefined,
-    sequenceAll: boolean,
+    { alsoTouched, sequenceAll = false, alsoStore }: CommitOptions,
   ): Promise<T> {
     const name = parseDocumentName(document.name);
     const origin: ServerWriteOrigin = { source: "local", context: { serverWrite: true, author } };
@@ -102,7 +108,14 @@ export class RoomWriter {
       document.off("afterTransaction", onAfterTransaction);
       document.flushDelay = flushDelay;
     }
-    const effects = name?.kind === "room" ? roomEffects(document, name.roomId, touched, assigned.length > 0) : undefined;
+    const mirrored = name?.kind === "room" ? roomEffects(document, name.roomId, touched, assigned.length > 0) : undefined;
+    const effects =
+      mirrored && alsoStore
+        ? async (tx: Queryable) => {
+            await mirrored(tx);
+            await alsoStore(tx);
+          }
+        : (mirrored ?? alsoStore);
     if (updates.length > 0 || effects) {
       try {
         await this.log.append({
@@ -119,7 +132,7 @@ export class RoomWriter {
       }
     }
     document.flush();
-    if (effects && name?.kind === "room") this.onRoomStored(name.roomId, acceptedFacts(document, assigned));
+    if (mirrored && name?.kind === "room") this.onRoomStored(name.roomId, acceptedFacts(document, assigned));
     // biome-ignore lint/style/noNonNullAssertion: assigned inside the synchronous transaction above
     return result!;
   }

@@ -115,7 +115,9 @@ export function createSyncServer(deps: {
       await bindServerClientId(document);
       watchRoom(document);
       // Stamps the schema version on a new room and sequences messages a crash left unsequenced.
-      await writer.commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => initRoomDoc(doc), undefined, true);
+      await writer.commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => initRoomDoc(doc), {
+        sequenceAll: true,
+      });
     },
   });
 
@@ -200,7 +202,9 @@ export function createSyncServer(deps: {
         gate.receiptFloors.delete(document.name);
         if (touched.messageIds.size === 0 && touched.receiptUserIds.size === 0) return;
         writer
-          .commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => restoreReceipts(doc, floors), touched)
+          .commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => restoreReceipts(doc, floors), {
+            alsoTouched: touched,
+          })
           .catch((error: unknown) => logger.error({ err: error, document: document.name }, "sequencing failed"));
       });
     });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isUuidV7 } from "../ids.ts";
+import { attachmentSchema, ROOM_DOC_LIMITS } from "../room-doc/schema.ts";
 
 /** POST /api/v1/chat/messages/{room_id} (the seed's MessageCreate plus an optional UUIDv7 id). */
 export const messageCreateSchema = z.strictObject({
@@ -8,6 +9,8 @@ export const messageCreateSchema = z.strictObject({
   content: z.string().max(4000).nullable().optional(),
   message_type: z.enum(["text", "image", "file", "location"]).default("text"),
   media_urls: z.array(z.string().max(2048)).max(10).nullable().optional(),
+  /** Uploads (POST /api/v1/media) this message carries; the server fills in what each is. */
+  attachment_ids: z.array(z.uuid()).max(ROOM_DOC_LIMITS.attachments).optional(),
   location: z
     .strictObject({
       latitude: z.number().min(-90).max(90),
@@ -38,6 +41,7 @@ export const messageResponseSchema = z.object({
   message_type: z.enum(["text", "image", "file", "location", "system"]),
   content: z.string().nullable(),
   media_urls: z.array(z.string()),
+  attachments: z.array(attachmentSchema),
   location: z.object({ latitude: z.number(), longitude: z.number(), label: z.string().optional() }).nullable(),
   reply_to_id: z.string().nullable(),
   created_at: z.string(),

@@ -9,6 +9,8 @@ export { deleteMessage, editMessage, type SendInput, sendMessage } from "./messa
 export { addReaction, parseReactionKey, reactionKey, removeReaction } from "./reactions.ts";
 export { markRead, readBy, unreadCount } from "./receipts.ts";
 export {
+  type Attachment,
+  attachmentSchema,
   type Location,
   locationSchema,
   type MessageType,

@@ -3,7 +3,7 @@ import { newId } from "../ids.ts";
 import { RoomDocError } from "./errors.ts";
 import { requireMessage, roomMaps } from "./maps.ts";
 import { deleteReactionsOf } from "./reactions.ts";
-import type { Location, MessageType, SystemEvent } from "./schema.ts";
+import type { Attachment, Location, MessageType, SystemEvent } from "./schema.ts";
 import { readStored } from "./stored-message.ts";
 import { assertIsoTime, assertValidEdit, parseNewMessage } from "./validate.ts";
 
@@ -16,6 +16,8 @@ export interface SendInput {
   type?: MessageType;
   content?: string | null;
   media_urls?: string[];
+  /** Uploaded images and files (as POST /api/v1/media answered); each also gets its media url. */
+  attachments?: Attachment[];
   location?: Location | null;
   reply_to_id?: string | null;
   /** The sender's clock, ISO-8601; default now. Shown, never used to order accepted messages. */
@@ -40,6 +42,7 @@ export function sendMessage(doc: Y.Doc, input: SendInput, origin?: unknown): { i
     type: input.type ?? "text",
     content: input.content ?? null,
     media_urls: input.media_urls ?? [],
+    attachments: input.attachments ?? [],
     location: input.location ?? null,
     reply_to_id: input.reply_to_id ?? null,
     created_at: input.created_at ?? new Date().toISOString(),
@@ -97,6 +100,8 @@ export function deleteMessage(
     map.set("deleted", true);
     map.set("content", null);
     map.set("media_urls", []);
+    // Messages written before attachments existed have no such key: nothing to clear.
+    if (map.has("attachments")) map.set("attachments", []);
     map.set("location", null);
     map.set("edited_at", deletedAt);
     deleteReactionsOf(doc, input.message_id);

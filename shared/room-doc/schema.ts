@@ -14,7 +14,25 @@ export const ROOM_DOC_LIMITS = {
   mediaUrlChars: 2048,
   emojiChars: 32,
   labelChars: 200,
+  /** Attachments of one message (images and files uploaded through /api/v1/media). */
+  attachments: 10,
+  attachmentNameChars: 255,
 } as const;
+
+/**
+ * One uploaded image or file a message carries, as the upload answered (the server checks each
+ * against what was uploaded): its dimensions are known before the bytes load.
+ */
+export const attachmentSchema = z.strictObject({
+  id: z.uuid(),
+  kind: z.enum(["image", "file"]),
+  name: z.string().min(1).max(ROOM_DOC_LIMITS.attachmentNameChars),
+  mime: z.string().min(1).max(127),
+  size: z.number().int().nonnegative(),
+  width: z.number().int().positive().nullable(),
+  height: z.number().int().positive().nullable(),
+});
+export type Attachment = z.infer<typeof attachmentSchema>;
 
 /** What a message is; `system` lines are written by the server only. */
 export const messageTypeSchema = z.enum(["text", "image", "file", "location", "system"]);
@@ -49,6 +67,8 @@ export const storedMessageSchema = z.object({
   type: messageTypeSchema,
   content: z.string().max(ROOM_DOC_LIMITS.contentChars).nullable(),
   media_urls: z.array(z.string().max(ROOM_DOC_LIMITS.mediaUrlChars)).max(ROOM_DOC_LIMITS.mediaUrls),
+  /** Absent on messages written before attachments existed; read as []. */
+  attachments: z.array(attachmentSchema).max(ROOM_DOC_LIMITS.attachments),
   location: locationSchema.nullable(),
   reply_to_id: z.string().nullable(),
   created_at: z.string(),

@@ -1,5 +1,6 @@
 import type * as Y from "yjs";
-import { locationSchema, messageTypeSchema, type StoredMessage, systemEventSchema } from "./schema.ts";
+import { z } from "zod";
+import { attachmentSchema, locationSchema, messageTypeSchema, type StoredMessage, systemEventSchema } from "./schema.ts";
 
 const stringOrNull = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
@@ -12,6 +13,7 @@ export function readStored(id: string, map: Y.Map<unknown>): StoredMessage {
   // a deleted message shows nothing whatever the map still holds.
   const deleted = map.get("deleted") === true;
   const media = map.get("media_urls");
+  const attachments = z.array(attachmentSchema).safeParse(map.get("attachments") ?? []);
   const location = locationSchema.nullable().safeParse(map.get("location") ?? null);
   const systemEvent = systemEventSchema.nullable().safeParse(map.get("system_event") ?? null);
   return {
@@ -20,6 +22,7 @@ export function readStored(id: string, map: Y.Map<unknown>): StoredMessage {
     type: messageTypeSchema.catch("text").parse(map.get("type")),
     content: deleted ? null : stringOrNull(map.get("content")),
     media_urls: !deleted && Array.isArray(media) ? media.filter((url): url is string => typeof url === "string") : [],
+    attachments: !deleted && attachments.success ? attachments.data : [],
     location: !deleted && location.success ? location.data : null,
     reply_to_id: stringOrNull(map.get("reply_to_id")),
     created_at: stringOrNull(map.get("created_at")) ?? "",

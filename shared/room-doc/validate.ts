@@ -19,7 +19,7 @@ function missingFor(message: StoredMessage): string | null {
       return hasText ? null : "a text message needs non-empty content";
     case "image":
     case "file":
-      return message.media_urls.length > 0
+      return message.media_urls.length > 0 || message.attachments.length > 0
         ? null
         : `${message.type === "image" ? "an image" : "a file"} message needs at least one media url`;
     case "location":

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isUuidV7 } from "../ids.ts";
-import { locationSchema, ROOM_DOC_LIMITS, receiptSchema } from "../room-doc/index.ts";
+import { attachmentSchema, locationSchema, ROOM_DOC_LIMITS, receiptSchema } from "../room-doc/index.ts";
 
 /** Largest update accepted in one message: an offline backlog of hundreds of messages fits. */
 export const MAX_UPDATE_BYTES = 1024 * 1024;
@@ -37,6 +37,7 @@ export const FIELD_VALUES: Record<string, z.ZodType> = {
   type: z.enum(["text", "image", "file", "location", "system"]),
   content: z.string().nullable(),
   media_urls: z.array(z.string()),
+  attachments: z.array(attachmentSchema),
   location: locationSchema.nullable(),
   reply_to_id: z.string().nullable(),
   created_at: iso,
@@ -60,6 +61,7 @@ export function isModerationValue(key: string, value: unknown): boolean {
     case "location":
       return value === null;
     case "media_urls":
+    case "attachments":
       return Array.isArray(value) && value.length === 0;
     case "edited_at":
       return typeof value === "string";
@@ -81,6 +83,9 @@ export function checkFieldValue(key: string, value: unknown): void {
     if (value.length > ROOM_DOC_LIMITS.mediaUrls || value.some((u) => typeof u === "string" && u.length > ROOM_DOC_LIMITS.mediaUrlChars)) {
       throw new Refusal("update_too_large", `A message holds at most ${ROOM_DOC_LIMITS.mediaUrls} media urls.`);
     }
+  }
+  if (key === "attachments" && Array.isArray(value) && value.length > ROOM_DOC_LIMITS.attachments) {
+    throw new Refusal("update_too_large", `A message carries at most ${ROOM_DOC_LIMITS.attachments} attachments.`);
   }
 }
 

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { parseReactionKey, type ReceiptView, ROOM_DOC_LIMITS, roomMaps } from "../room-doc/index.ts";
+import { type Attachment, parseReactionKey, type ReceiptView, ROOM_DOC_LIMITS, roomMaps } from "../room-doc/index.ts";
 import { indexStructs, type Location, Locator } from "./locate.ts";
 import {
   checkFieldValue,
@@ -35,6 +35,11 @@ export type Verdict =
       newMessages: number;
       /** The text of each message the update creates or edits (for the content filter). */
       texts: string[];
+      /**
+       * The uploads each new message carries, for the server to check against what was uploaded
+       * (the validator sees only the document, not the uploads table).
+       */
+      attachments: Array<{ messageId: string; attachments: Attachment[] }>;
     }
   | { ok: false; code: RefusalCode; message: string };
 
@@ -129,6 +134,10 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
     receiptFloor,
     newMessages: creations.size,
     texts,
+    attachments: [...creations.values()].flatMap((m) => {
+      const carried = (m.fields.get("attachments") ?? []).flat() as Attachment[];
+      return carried.length > 0 ? [{ messageId: m.id, attachments: carried }] : [];
+    }),
   };
 }
 
@@ -212,6 +221,11 @@ function judgeFieldChange(
   if (!(message instanceof Y.Map)) throw new Refusal("schema_violation", "Fields belong to a message map.");
   if (IMMUTABLE_FIELDS.has(key)) throw new Refusal("not_permitted", `A message's "${key}" never changes.`);
   if (!written.deleted) checkFieldValue(key, written.value);
+  // What a message carries is fixed when it is sent (the server checked each upload then);
+  // deleting the message clears it, and that is the only change.
+  if (key === "attachments" && !written.deleted && !isModerationValue(key, written.value)) {
+    throw new Refusal("not_permitted", "A message's attachments are set when it is sent; they can only be cleared by deleting it.");
+  }
   const isSender = message.get("sender_id") === author.userId && message.get("type") !== "system";
   if (!written.deleted && key === "deleted" && written.value === false && message.get("deleted") === true) {
     throw new Refusal("not_permitted", "A deleted message stays deleted.");
@@ -228,17 +242,17 @@ function judgeCreation(message: NewMessage, author: UpdateAuthor, now: number, m
   }
   // What each type needs (as sendMessage requires), satisfied by some value of the field.
   const some = (key: string, ok: (value: unknown) => boolean) => (message.fields.get(key) ?? []).some(ok);
-  const needs: Record<string, [string, (value: unknown) => boolean]> = {
-    text: ["content", (v) => typeof v === "string" && v.trim().length > 0],
-    image: ["media_urls", (v) => Array.isArray(v) && v.length > 0],
-    file: ["media_urls", (v) => Array.isArray(v) && v.length > 0],
-    location: ["location", (v) => v !== null && typeof v === "object"],
+  const nonEmpty = (v: unknown) => Array.isArray(v) && v.length > 0;
+  const needs: Record<string, [string, () => boolean]> = {
+    text: ["content", () => some("content", (v) => typeof v === "string" && v.trim().length > 0)],
+    image: ["media urls or attachments", () => some("media_urls", nonEmpty) || some("attachments", nonEmpty)],
+    file: ["media urls or attachments", () => some("media_urls", nonEmpty) || some("attachments", nonEmpty)],
+    location: ["location", () => some("location", (v) => v !== null && typeof v === "object")],
   };
   for (const type of message.fields.get("type") ?? []) {
     const need = needs[String(type)];
     const deleted = some("deleted", (v) => v === true);
-    if (need && !deleted && !some(need[0], need[1]))
-      throw new Refusal("schema_violation", `A ${String(type)} message needs its ${need[0]}.`);
+    if (need && !deleted && !need[1]()) throw new Refusal("schema_violation", `A ${String(type)} message needs its ${need[0]}.`);
   }
   for (const [key, values] of message.fields) {
     for (const value of values) {

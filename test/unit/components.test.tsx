@@ -14,6 +14,7 @@ const message = (patch: Partial<MessageView> = {}): MessageView => ({
   type: "text",
   content: "Intervals at six?",
   media_urls: [],
+  attachments: [],
   location: null,
   reply_to_id: null,
   created_at: "2026-11-25T06:00:00.000Z",

@@ -132,6 +132,7 @@ describe("getMessage", () => {
       type: "text",
       content: "hi",
       media_urls: [],
+      attachments: [],
       location: null,
       reply_to_id: null,
       created_at: at(0),
