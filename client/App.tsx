@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { Api } from "./api/http.ts";
+import { clearMediaCache } from "./media/media-cache.ts";
 import { forgetThisDevice } from "./push/web-push.ts";
 import { type Chat, ChatContext } from "./session/chat-context.tsx";
 import { loadSession, type Session, saveSession } from "./session/session-store.ts";
@@ -50,6 +51,8 @@ function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () 
         await api.post("/api/v1/auth/logout").catch(() => {});
         sync.destroy();
         await sync.local.clearAll();
+        await sync.outbox.clearAll();
+        await clearMediaCache(session.user.id);
         localStorage.removeItem(`chat.rooms.${session.user.id}`);
         onSignedOut();
       },

@@ -1,4 +1,5 @@
-import { type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { type ClipboardEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { formatBytes } from "../../shared/media/limits.ts";
 import type { MessageView } from "../../shared/room-doc/index.ts";
 
 // How long after the last keystroke "… is typing" goes away.
@@ -6,7 +7,8 @@ const TYPING_IDLE_MS = 3_000;
 
 /**
  * The message box: Enter sends, Shift+Enter breaks the line. While editing it holds the message's
- * text and saves instead; while replying it shows what is quoted.
+ * text and saves instead; while replying it shows what is quoted. Images and files are attached
+ * by picking them ("Attach") or pasting an image; they go with the next send.
  */
 export function Composer(props: {
   replyTo: MessageView | null;
@@ -14,13 +16,15 @@ export function Composer(props: {
   senderName: (userId: string) => string;
   initialText?: string;
   readOnly: boolean;
-  /** Returns false when the text was not sent (it stays in the box to be reworded). */
-  onSend(text: string): boolean;
+  /** Returns false when the text was not sent (it and the files stay in the box). */
+  onSend(text: string, files: File[]): boolean;
   onSaveEdit(text: string): boolean;
   onCancel(): void;
   onTyping(typing: boolean): void;
 }) {
   const [text, setText] = useState(props.initialText ?? "");
+  const [files, setFiles] = useState<File[]>([]);
+  const picker = useRef<HTMLInputElement>(null);
   const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
   const { editing, onTyping } = props;
@@ -36,11 +40,25 @@ export function Composer(props: {
 
   const submit = () => {
     const trimmed = text.trim();
-    if (!trimmed) return;
-    const sent = props.editing ? props.onSaveEdit(trimmed) : props.onSend(trimmed);
-    if (!sent) return;
+    if (props.editing) {
+      if (!trimmed || !props.onSaveEdit(trimmed)) return;
+    } else {
+      if (!trimmed && files.length === 0) return;
+      if (!props.onSend(trimmed, files)) return;
+      setFiles([]);
+    }
     setText("");
     props.onTyping(false);
+  };
+  const addFiles = (picked: FileList | File[] | null) => {
+    if (picked && picked.length > 0) setFiles((current) => [...current, ...Array.from(picked)]);
+  };
+  // A pasted screenshot or photo becomes an attachment; pasted text stays text.
+  const paste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const images = Array.from(event.clipboardData.files).filter((f) => f.type.startsWith("image/"));
+    if (images.length === 0) return;
+    event.preventDefault();
+    addFiles(images);
   };
   const keyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === "Enter" && !event.shiftKey) {
@@ -76,7 +94,45 @@ export function Composer(props: {
           </button>
         </div>
       )}
-      <textarea ref={box} aria-label="Message" value={text} rows={2} onChange={(e) => change(e.target.value)} onKeyDown={keyDown} />
+      {files.length > 0 && (
+        <ul className="picked-files" aria-label="Files to send">
+          {files.map((file, index) => (
+            <li key={`${file.name}-${index}`}>
+              {file.name} ({formatBytes(file.size)}){" "}
+              <button type="button" aria-label={`Remove ${file.name}`} onClick={() => setFiles(files.filter((_, i) => i !== index))}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <textarea
+        ref={box}
+        aria-label="Message"
+        value={text}
+        rows={2}
+        onChange={(e) => change(e.target.value)}
+        onKeyDown={keyDown}
+        onPaste={paste}
+      />
+      {!props.editing && (
+        <>
+          <input
+            ref={picker}
+            className="visually-hidden"
+            type="file"
+            multiple
+            aria-label="Attach files"
+            onChange={(e) => {
+              addFiles(e.target.files);
+              e.target.value = "";
+            }}
+          />
+          <button type="button" onClick={() => picker.current?.click()}>
+            Attach
+          </button>
+        </>
+      )}
       <button type="button" onClick={submit}>
         {props.editing ? "Save" : "Send"}
       </button>

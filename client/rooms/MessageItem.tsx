@@ -1,5 +1,6 @@
 import { useState } from "react";
 import type { MessageView } from "../../shared/room-doc/index.ts";
+import { Attachments } from "../media/Attachments.tsx";
 import type { MessageState } from "../room/timeline.ts";
 import { timeOf } from "../ui/names.ts";
 
@@ -37,7 +38,7 @@ export function MessageItem(props: {
     <article
       id={`m-${message.id}`}
       className={`message ${mine ? "mine" : ""}`}
-      aria-label={`${props.senderName}: ${message.content ?? "deleted"}`}
+      aria-label={`${props.senderName}: ${message.deleted ? "deleted" : (message.content ?? message.attachments.map((a) => a.name).join(", "))}`}
     >
       <header>
         <strong>{props.senderName}</strong> <time dateTime={message.created_at}>{timeOf(message.created_at)}</time>
@@ -48,7 +49,10 @@ export function MessageItem(props: {
           ↪ {props.quoted.name}: {props.quoted.text}
         </button>
       )}
-      <p className="content">{message.deleted ? <em>This message was deleted</em> : message.content}</p>
+      {(message.deleted || message.content) && (
+        <p className="content">{message.deleted ? <em>This message was deleted</em> : message.content}</p>
+      )}
+      {!message.deleted && <Attachments attachments={message.attachments} />}
       {Object.keys(message.reactions).length > 0 && (
         <ul className="reactions" aria-label="Reactions">
           {Object.entries(message.reactions).map(([emoji, users]) => (

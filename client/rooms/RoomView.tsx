@@ -11,6 +11,8 @@ import {
   roomMaps,
   sendMessage,
 } from "../../shared/room-doc/index.ts";
+import { OutboxItems } from "../media/OutboxItems.tsx";
+import { refusedFiles } from "../media/outbox.ts";
 import { ReportDialog, type ReportSubject } from "../moderation/ReportDialog.tsx";
 import { useContentFilter } from "../moderation/use-content-filter.ts";
 import { noteMessageSent } from "../push/push-moment.ts";
@@ -28,7 +30,7 @@ const PAGE = 50;
 
 /** One room: its history, who is here and typing, and the composer. */
 export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => void }) {
-  const { session: me, api } = useChat();
+  const { session: me, api, sync } = useChat();
   const contentFilter = useContentFilter(api);
   const myId = me.user.id;
   const room = useUserView().rooms[roomId];
@@ -220,6 +222,7 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
             />
           ),
         )}
+        <OutboxItems roomId={roomId} />
         {messages.length === 0 && <p className="empty">No messages yet. Say hello!</p>}
       </div>
       <p className="typing" aria-live="polite">
@@ -237,8 +240,23 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
           setReplyTo(null);
           setEditing(null);
         }}
-        onSend={(written) => {
-          const text = filtered(written);
+        onSend={(written, files) => {
+          const text = written ? filtered(written) : "";
+          if (text === null) return false;
+          if (files.length > 0) {
+            const refused = refusedFiles(files);
+            if (refused) {
+              setError(refused);
+              return false;
+            }
+            // Through the outbox: the message is written into the room once its files are uploaded.
+            void sync.outbox.add({ roomId, content: text || null, replyToId: replyTo?.id ?? null, files }).catch((caught: unknown) => {
+              setError(caught instanceof Error ? caught.message : String(caught));
+            });
+            noteMessageSent();
+            setReplyTo(null);
+            return true;
+          }
           return (
             text !== null &&
             act(() => {

@@ -2,7 +2,9 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from
 import * as Y from "yjs";
 import { userDocumentName } from "../../shared/document-names.ts";
 import { parseServerStateless } from "../../shared/protocol.ts";
-import { allMessages } from "../../shared/room-doc/index.ts";
+import { allMessages, sendMessage } from "../../shared/room-doc/index.ts";
+import { Api } from "../api/http.ts";
+import { MediaOutbox, mediaUrlsOf, messageTypeFor } from "../media/outbox.ts";
 import { waitingCount } from "../room/timeline.ts";
 import type { Session } from "../session/session-store.ts";
 import { LocalCopies } from "./local-copies.ts";
@@ -11,7 +13,7 @@ import { type Refusal, RoomSession } from "./room-session.ts";
 /** What the connection indicator shows. */
 export interface SyncStatus {
   connection: "online" | "offline" | "syncing";
-  /** My changes the server has not accepted yet, across the rooms open in this tab. */
+  /** My changes the server has not accepted yet, across the rooms open in this tab and the media outbox. */
   waiting: number;
 }
 
@@ -29,6 +31,8 @@ export class ChatSync {
   readonly socket: HocuspocusProviderWebsocket;
   readonly userDoc = new Y.Doc();
   readonly local: LocalCopies;
+  /** Messages with images and files, waiting for their uploads (kept across reloads). */
+  readonly outbox: MediaOutbox;
   private userProvider: HocuspocusProvider;
   private readonly rooms = new Map<string, RoomSession>();
   private readonly listeners = new Set<() => void>();
@@ -49,7 +53,24 @@ export class ChatSync {
     this.local = new LocalCopies(session.user.id);
     void this.local.attach(this.userDocName, this.userDoc);
     this.userProvider = this.openUserDoc();
-    this.socket.on("status", () => this.refresh());
+    this.outbox = new MediaOutbox(session.user.id, new Api(() => session.token), (entry, attachments) =>
+      sendMessage(this.room(entry.roomId).doc, {
+        id: entry.messageId,
+        sender_id: session.user.id,
+        type: messageTypeFor(attachments),
+        content: entry.content,
+        attachments,
+        media_urls: mediaUrlsOf(attachments),
+        reply_to_id: entry.replyToId,
+        created_at: entry.createdAt,
+      }),
+    );
+    this.outbox.subscribe(() => this.refresh());
+    this.socket.on("status", () => {
+      // Back online: what waits for an upload goes now, not at the next retry.
+      if (this.socket.status === WebSocketStatus.Connected) this.outbox.kick();
+      this.refresh();
+    });
     for (const roomId of this.rememberedRooms()) this.room(roomId);
     this.refresh();
   }
@@ -136,6 +157,7 @@ export class ChatSync {
     this.rooms.clear();
     this.userProvider.destroy();
     this.socket.destroy();
+    this.outbox.destroy();
     this.local.close();
     this.listeners.clear();
   }
@@ -169,7 +191,7 @@ export class ChatSync {
 
   private recount(): void {
     const me = this.session.user.id;
-    let waiting = 0;
+    let waiting = this.outbox.size;
     let unsynced = false;
     for (const room of this.rooms.values()) {
       waiting += waitingCount(allMessages(room.doc), me);

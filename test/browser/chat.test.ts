@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
 import { browserSuiteGate, launchChromium, Screenshots } from "../helpers/browser.ts";
@@ -307,6 +308,66 @@ describe.runIf(gate.run)("chat in Chromium", () => {
         await member.waitForConnection(/^Online$/);
         await shots.take(member.page, `${member.username}-sees-the-erase`);
       }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    "sends a photo its members see as a thumbnail, and one picked offline waits, survives a reload, and arrives once",
+    async (context) => {
+      if (!server || !benProxy) throw new Error("no server");
+      const shots = new Screenshots("media");
+      onFailure(context, shots);
+      const proxy = benProxy;
+      const [ana, ben, cai] = users;
+      if (!ana || !ben || !cai) throw new Error("the media scenario needs the users of the group one");
+      const group = "Trail runners";
+      const photo = async (name: string, width: number, height: number, background: string) => ({
+        name,
+        mimeType: "image/png",
+        buffer: await sharp({ create: { width, height, channels: 3, background } })
+          .png()
+          .toBuffer(),
+      });
+
+      // Ana is still on the admin page, whose heading names the room too: go back to the chats first.
+      for (const member of [ana, ben, cai]) {
+        await member.showChats();
+        await member.openRoom(group);
+      }
+      await ana.sendWithFiles("Summit photo", [await photo("summit.png", 960, 640, "#3a7bd5")]);
+      await shots.take(ana.page, "ana-sent-summit-photo");
+      for (const member of [ben, cai]) {
+        // A 960 × 640 photo's thumbnail is 320 × 213: made on the server, shown at its known size.
+        expect(await member.waitForPicture("Summit photo", "summit.png")).toEqual({ width: 320, height: 213 });
+        await shots.take(member.page, `${member.username}-sees-summit-thumbnail`);
+      }
+      await ana.waitForMessageState("Summit photo", "saved", "seen");
+
+      await takeOffline(ben, proxy);
+      await ben.sendWithFiles("From the tunnel", [await photo("tunnel.png", 400, 600, "#d5803a")]);
+      await ben.waitForMessageState("From the tunnel", "waiting");
+      await ben.message("From the tunnel").getByRole("progressbar", { name: "Uploading tunnel.png" }).waitFor();
+      await ben.waitForConnection(/waiting/);
+      await shots.take(ben.page, "ben-offline-photo-waiting");
+      await expectNoneOf(ana, ["From the tunnel"]);
+
+      // The outbox is in IndexedDB: the picked photo is still there after an offline reload.
+      await ben.page.reload();
+      await ben.openRoom(group);
+      await ben.waitForMessageState("From the tunnel", "waiting");
+      await ben.message("From the tunnel").getByRole("img", { name: "tunnel.png" }).waitFor();
+      await shots.take(ben.page, "ben-reloaded-offline-photo-still-waiting");
+
+      await bringOnline(ben, proxy);
+      await ben.waitForMessageState("From the tunnel", "saved", "seen");
+      for (const member of [ana, cai]) {
+        expect(await member.waitForPicture("From the tunnel", "tunnel.png")).toEqual({ width: 213, height: 320 });
+        await expectExactlyOnceInOrder(member, ["Summit photo", "From the tunnel"]);
+        await shots.take(member.page, `${member.username}-sees-ben-offline-photo-once`);
+      }
+      await expectExactlyOnceInOrder(ben, ["Summit photo", "From the tunnel"]);
+      expect(await ben.waitForPicture("From the tunnel", "tunnel.png")).toEqual({ width: 213, height: 320 });
     },
     SCENARIO_TIMEOUT_MS,
   );

@@ -178,6 +178,29 @@ export class ChatUser {
     await this.message(text).waitFor();
   }
 
+  /** Pick `files` with "Attach files", write `text` and send: the message goes with its files. */
+  async sendWithFiles(text: string, files: Array<{ name: string; mimeType: string; buffer: Buffer }>): Promise<void> {
+    await this.page.getByLabel("Attach files").setInputFiles(files);
+    for (const file of files) await this.page.getByRole("list", { name: "Files to send" }).getByText(file.name).waitFor();
+    await this.composer().fill(text);
+    await this.composer().press("Enter");
+    await this.message(text).waitFor();
+  }
+
+  /** Wait until the message holding `text` shows the picture `name`, loaded (it has pixels). */
+  async waitForPicture(text: string, name: string): Promise<{ width: number; height: number }> {
+    const image = this.message(text).getByRole("img", { name });
+    return eventually(
+      async () =>
+        image.evaluate((element) => {
+          const img = element as HTMLImageElement;
+          return img.complete && img.naturalWidth > 0 ? { width: img.naturalWidth, height: img.naturalHeight } : null;
+        }),
+      `${this.username} to see the picture ${name} in "${text}"`,
+      60_000,
+    );
+  }
+
   /** The texts of every message article in the open room, top to bottom. */
   async messageTexts(): Promise<string[]> {
     return this.messageLog().getByRole("article").allInnerTexts();
