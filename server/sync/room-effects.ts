@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import { getSequencedMessage, lastMessage } from "../../shared/room-doc/index.ts";
+import { getSequencedMessage, labelWithoutText, lastMessage } from "../../shared/room-doc/index.ts";
 import type { Queryable } from "../db/database.ts";
 import type { Touched } from "./touched.ts";
 
@@ -10,7 +10,12 @@ function isoOrNow(value: string): string {
 type LastMessage = ReturnType<typeof lastMessage>;
 type MessageFacts = NonNullable<ReturnType<typeof getSequencedMessage>>;
 
-const asLast = (m: MessageFacts): LastMessage => ({ id: m.id, sender_id: m.sender_id, content: m.content, created_at: m.created_at });
+const asLast = (m: MessageFacts): LastMessage => ({
+  id: m.id,
+  sender_id: m.sender_id,
+  content: m.content ?? labelWithoutText(m),
+  created_at: m.created_at,
+});
 
 /**
  * How the room's `last_message` changes, worked out from what was touched only (O(change)): a

@@ -6,6 +6,7 @@ export { ROOM_DOC_ERROR_CODES, RoomDocError, type RoomDocErrorCode } from "./err
 export { allMessages, compareDisplay, getMessage, getSequencedMessage, lastMessage, listMessages, messageIdsIn } from "./listing.ts";
 export { initRoomDoc, roomMaps, schemaVersionOf } from "./maps.ts";
 export { deleteMessage, editMessage, type SendInput, sendMessage } from "./messages.ts";
+export { labelWithoutText } from "./preview.ts";
 export { addReaction, parseReactionKey, reactionKey, removeReaction } from "./reactions.ts";
 export { markRead, readBy, unreadCount } from "./receipts.ts";
 export {

@@ -4,6 +4,7 @@ import { reactionsByMessage } from "./reactions.ts";
 import type { MessageView } from "./schema.ts";
 import { compareUnsequenced } from "./sequence.ts";
 import { readStored } from "./stored-message.ts";
+import { labelWithoutText } from "./preview.ts";
 
 const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -69,7 +70,8 @@ export function lastMessage(doc: Y.Doc): { id: string; sender_id: string; conten
   const map = best ? messageMap(doc, best.id) : undefined;
   if (!best || !map) return null;
   const m = readStored(best.id, map);
-  return { id: m.id, sender_id: m.sender_id, content: m.content, created_at: m.created_at };
+  // A photo or file without words still says what it was in the room list.
+  return { id: m.id, sender_id: m.sender_id, content: m.content ?? labelWithoutText(m), created_at: m.created_at };
 }
 
 /** Every message id in the room (accepted or not). */

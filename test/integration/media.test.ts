@@ -217,6 +217,15 @@ describe.each(backendsUnderTest())("media on %s", (backend) => {
     expect(room.refusals).toEqual([]);
     const seen = await ben.api.get(`/api/v1/chat/messages/${roomId}`);
     expect(seen.body.items.at(-1)).toMatchObject({ id, attachments: [attachmentOf(photo)] });
+    // A photo without words still says what it is in the room list.
+    await waitFor(async () => {
+      const rooms = (await ben.api.get("/api/v1/chat/rooms")).body.items as Array<{
+        id: string;
+        last_message: { id: string; content: string } | null;
+      }>;
+      const listed = rooms.find((r) => r.id === roomId)?.last_message;
+      return listed?.id === id && listed.content === "📷 Photo";
+    }, "the room list to show the photo");
 
     const refusedWith = async (attachment: Attachment, roomIdToUse = roomId) => {
       const s = connectSocket(t.server.wsUrl);
