@@ -63,8 +63,8 @@ function FileCard({ attachment }: { attachment: Attachment }) {
     }
   };
   return (
-    <div className="file-card" aria-label={`File ${attachment.name}`}>
-      <span className="file-name">{attachment.name}</span>
+    <figure className="file-card">
+      <figcaption className="file-name">{attachment.name}</figcaption>
       <span className="file-meta">
         {formatBytes(attachment.size)} · {attachment.mime}
       </span>
@@ -72,6 +72,6 @@ function FileCard({ attachment }: { attachment: Attachment }) {
         Download
       </button>
       {error && <span role="alert">{error}</span>}
-    </div>
+    </figure>
   );
 }

@@ -97,7 +97,7 @@ export function Composer(props: {
       {files.length > 0 && (
         <ul className="picked-files" aria-label="Files to send">
           {files.map((file, index) => (
-            <li key={`${file.name}-${index}`}>
+            <li key={`${file.name}-${file.size}-${file.lastModified}`}>
               {file.name} ({formatBytes(file.size)}){" "}
               <button type="button" aria-label={`Remove ${file.name}`} onClick={() => setFiles(files.filter((_, i) => i !== index))}>
                 ×

@@ -1,10 +1,10 @@
 import type * as Y from "yjs";
 import { messageEntries, messageMap, roomMaps } from "./maps.ts";
+import { labelWithoutText } from "./preview.ts";
 import { reactionsByMessage } from "./reactions.ts";
 import type { MessageView } from "./schema.ts";
 import { compareUnsequenced } from "./sequence.ts";
 import { readStored } from "./stored-message.ts";
-import { labelWithoutText } from "./preview.ts";
 
 const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
