@@ -20,6 +20,7 @@ import { signUp } from "../test/helpers/api-client.ts";
 import { type Backend, createThrowawayDatabase } from "../test/helpers/backends.ts";
 import { spawnServer } from "../test/helpers/server-process.ts";
 import { waitFor } from "../test/helpers/wait-for.ts";
+import { mediaFigures } from "./media.ts";
 import { cpuSeconds } from "./process-cpu.ts";
 import { socialGraphFigures } from "./social-graph.ts";
 import { validatorMicrosPerMessage } from "./validator.ts";
@@ -284,6 +285,9 @@ console.log("\nThe validator alone (in-process, CPU to judge one message update)
 for (const history of HISTORIES) {
   console.log(`  ${history} messages of history: ${validatorMicrosPerMessage(history).toFixed(1)} µs CPU per message`);
 }
+
+// Media: uploads (photo vs plain file), thumbnail reads and a cleanup pass (BENCH_MEDIA=0 skips).
+if (process.env.BENCH_MEDIA !== "0") for (const backend of BACKENDS) await mediaFigures(backend);
 
 // The social graph: search and suggestions on 100k users and 1M friendships (BENCH_SOCIAL=0 skips).
 if (process.env.BENCH_SOCIAL !== "0") for (const backend of BACKENDS) await socialGraphFigures(backend);

@@ -9,6 +9,7 @@ import type { Database } from "./db/database.ts";
 import type { UserFeed } from "./feed/user-feed.ts";
 import type { Logger } from "./logger.ts";
 import type { MediaLibrary } from "./media/media-library.ts";
+import type { Metrics } from "./metrics.ts";
 import type { PushNotifications } from "./push/push-notifications.ts";
 import type { DocumentStore } from "./sync/document-store.ts";
 import type { MessageRateLimiter } from "./sync/message-rate.ts";
@@ -37,6 +38,7 @@ export interface AppContext {
   contentFilter: RoomContentFilter;
   /** Uploaded images and files: limits, sniffing, thumbnails, the store, who may read (docs/media.md). */
   media: MediaLibrary;
+  metrics: Metrics;
   /** The admin CLI's way in while this server holds the embedded database; null on PostgreSQL. */
   operatorToken: OperatorToken | null;
 }

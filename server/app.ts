@@ -128,6 +128,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       config,
       logger.child({ part: "media" }),
     ),
+    metrics,
     operatorToken: db.kind === "pglite" ? new OperatorToken(config.dataDir) : null,
   };
 
@@ -190,6 +191,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     context.media.store,
     { minutes: config.MEDIA_CLEANUP_INTERVAL_MINUTES, unattachedHours: config.MEDIA_UNATTACHED_HOURS },
     logger.child({ part: "media" }),
+    (removed) => metrics.mediaRemoved.inc(removed),
   );
   metrics.watch({
     connections: () => wss.clients.size,

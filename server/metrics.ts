@@ -31,6 +31,17 @@ export class Metrics {
     help: "Messages the server accepted and sequenced, from WebSocket and REST.",
     registers: [this.registry],
   });
+  readonly mediaUploads = new Counter({
+    name: "chat_media_uploads_total",
+    help: "Uploads answered, by outcome: stored, retried (an earlier attempt's id), or the refusal code.",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly mediaRemoved = new Counter({
+    name: "chat_media_removed_total",
+    help: "Uploads removed by the media cleanup (never attached, or of a deleted message).",
+    registers: [this.registry],
+  });
   readonly storeCommitSeconds = new Histogram({
     name: "chat_store_commit_seconds",
     help: "Latency of one update-log commit (a group of appends in one transaction).",

@@ -47,11 +47,14 @@ export function scheduleMediaCleanup(
   store: MediaStore,
   settings: { minutes: number; unattachedHours: number },
   logger: Logger,
+  onRemoved: (count: number) => void = () => {},
 ): NodeJS.Timeout {
   const timer = setInterval(() => {
     void runLocked(db, store, settings.unattachedHours)
       .then((result) => {
-        if (result && result.removed > 0) logger.info(result, "media cleanup removed unreferenced uploads");
+        if (!result || result.removed === 0) return;
+        onRemoved(result.removed);
+        logger.info(result, "media cleanup removed unreferenced uploads");
       })
       .catch((err: unknown) => logger.warn({ err }, "media cleanup failed"));
   }, settings.minutes * 60_000);

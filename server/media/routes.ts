@@ -36,7 +36,7 @@ function send(reply: FastifyReply, media: MediaRow, object: StoredObject, varian
  * back, for members of the upload's room only (docs/media.md).
  */
 export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const { db, media, config } = ctx;
+  const { db, media, config, metrics } = ctx;
 
   // Its own scope: whatever the Content-Type, the body is taken as bytes, up to the media limit.
   void app.register(async (scope) => {
@@ -44,6 +44,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
     scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: config.MEDIA_MAX_BYTES }, (_request, body, done) => done(null, body));
     scope.setErrorHandler((error: FastifyError) => {
       if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        metrics.mediaUploads.inc({ outcome: "media_too_large" });
         const mib = (config.MEDIA_MAX_BYTES / (1024 * 1024)).toFixed(1).replace(/\.0$/, "");
         throw new HttpError("media_too_large", `Uploads are limited to ${mib} MiB (${config.MEDIA_MAX_BYTES} bytes).`);
       }
@@ -54,13 +55,13 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
       const me = await requireUser(db, request);
       const query = parse(mediaUploadQuerySchema, request.query, "query");
       const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const { media: row, created } = await media.upload({
-        roomId: query.room_id,
-        uploaderId: me.id,
-        name: query.name,
-        id: query.id,
-        bytes,
-      });
+      const { media: row, created } = await media
+        .upload({ roomId: query.room_id, uploaderId: me.id, name: query.name, id: query.id, bytes })
+        .catch((error: unknown) => {
+          if (error instanceof HttpError) metrics.mediaUploads.inc({ outcome: error.code });
+          throw error;
+        });
+      metrics.mediaUploads.inc({ outcome: created ? "stored" : "retried" });
       reply.code(created ? 201 : 200);
       return mediaResponseOf(row);
     });

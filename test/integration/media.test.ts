@@ -113,6 +113,9 @@ describe.each(backendsUnderTest())("media on %s", (backend) => {
     expect(noise.status).toBe(415);
     expect((await upload(t.server.url, ana, roomId, "empty.txt", Buffer.alloc(0))).status).toBe(415);
     expect(await stored()).toEqual(before);
+    // Operators see refusals by code.
+    const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
+    expect(metrics).toMatch(/chat_media_uploads_total\{outcome="media_type_refused"\} [3-9]/);
   });
 
   it("refuses an upload over MEDIA_MAX_BYTES, and an image over the pixel limit, with 413 media_too_large", async () => {
