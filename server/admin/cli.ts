@@ -10,6 +10,7 @@ import { loadConfig } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { migrateUp } from "../db/migrate.ts";
 import { openDatabase } from "../db/open.ts";
+import { openMediaStore } from "../media/media-library.ts";
 import { backup, restore } from "./backup.ts";
 import { addModerationCommands } from "./cli-moderation.ts";
 import { type AdminApi, HttpAdmin } from "./http-admin.ts";
@@ -58,7 +59,12 @@ async function withOperations(work: (ops: AdminApi) => Promise<void>): Promise<v
     const publish = async (event: ClusterEvent) => {
       await db.query("SELECT pg_notify($1, $2)", [CLUSTER_CHANNEL, JSON.stringify(event)]);
     };
-    await work(new AdminOperations(db, { name: `cli:${operator}`, userId: null }, publish));
+    const mediaStore = openMediaStore(config);
+    try {
+      await work(new AdminOperations(db, { name: `cli:${operator}`, userId: null }, publish, undefined, mediaStore));
+    } finally {
+      mediaStore.close();
+    }
   } finally {
     await db.close();
   }
@@ -207,7 +213,11 @@ program
   .action((room: string, message: string) =>
     withOperations(async (ops) => {
       const result = await ops.erase(room, message);
-      print(result, () => `Erased message ${message} from room ${room} (${result.documents_rewritten} stored documents rewritten).`);
+      print(
+        result,
+        () =>
+          `Erased message ${message} from room ${room} (${result.documents_rewritten} stored documents rewritten, ${result.media_removed} uploads removed).`,
+      );
     }),
   );
 

@@ -2,6 +2,8 @@ import type { AdminReport, ReportResolve } from "../../shared/api/reports.ts";
 import { type RoomDocJSON, roomDocToJSON } from "../../shared/room-doc/index.ts";
 import type { ClusterEvent } from "../cluster/bus.ts";
 import type { Database } from "../db/database.ts";
+import { removeMediaOfMessage } from "../media/cleanup.ts";
+import type { MediaStore } from "../media/media-store.ts";
 import { closeReports, listReports } from "../moderation/reports.ts";
 import { suspendUser, unsuspendUser } from "../moderation/suspension.ts";
 import { DocumentStore } from "../sync/document-store.ts";
@@ -42,6 +44,8 @@ export class AdminOperations {
     /** Deletes through the live document when a server runs this; else the stored one is changed. */
     private readonly deleteAsModerator: ModeratorDelete = (roomId, messageId, actorUserId) =>
       deleteStoredMessage(db, publish, roomId, messageId, actorUserId),
+    /** Where uploads live: erasing a message removes its images and files at once, not at the next cleanup. */
+    private readonly mediaStore: MediaStore | null = null,
   ) {
     this.store = new DocumentStore(db);
   }
@@ -179,12 +183,16 @@ export class AdminOperations {
    * Erase a message for good (see erase.ts), then make every process drop its live copies of the
    * rewritten documents, so connected clients resync to the erased state.
    */
-  async erase(roomId: string, messageId: string): Promise<{ room_id: string; message_id: string; documents_rewritten: number }> {
+  async erase(
+    roomId: string,
+    messageId: string,
+  ): Promise<{ room_id: string; message_id: string; documents_rewritten: number; media_removed: number }> {
     await this.mustExist(roomId);
     const documentNames = await eraseMessage(this.db, roomId, messageId);
     await this.publish({ type: "documents_rewritten", documentNames });
-    await recordAudit(this.db, this.actor, "erase-message", roomId, { message_id: messageId });
-    return { room_id: roomId, message_id: messageId, documents_rewritten: documentNames.length };
+    const mediaRemoved = this.mediaStore ? await removeMediaOfMessage(this.db, this.mediaStore, messageId) : 0;
+    await recordAudit(this.db, this.actor, "erase-message", roomId, { message_id: messageId, media_removed: mediaRemoved });
+    return { room_id: roomId, message_id: messageId, documents_rewritten: documentNames.length, media_removed: mediaRemoved };
   }
 
   /** Apply the history retention policy now (the server also does it every hour). */

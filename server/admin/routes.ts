@@ -21,7 +21,7 @@ const dumpQuery = z.strictObject({ at: z.iso.datetime({ offset: true }).optional
 const limitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
 /** /api/v1/admin: the operator views of the stored data, for server admins only, every call audited. */
-export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operatorToken, config, rooms }: AppContext): void {
+export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operatorToken, config, rooms, media }: AppContext): void {
   // Moderation deletes go through the live document: members see them at once, like any delete.
   const deleteLive: ModeratorDelete = async (roomId, messageId, actorUserId) => {
     const found = await rooms.write(roomId, { origin: "server", userId: actorUserId, connectionId: null }, (doc) => {
@@ -36,11 +36,11 @@ export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operato
     // The admin CLI on this machine, when this server holds the embedded database.
     if (operatorToken?.matches(bearerToken(request))) {
       const operator = String(request.headers["x-operator"] ?? "operator").slice(0, 64);
-      return new AdminOperations(db, { name: `cli:${operator}`, userId: null }, publish, deleteLive);
+      return new AdminOperations(db, { name: `cli:${operator}`, userId: null }, publish, deleteLive, media.store);
     }
     const user = await requireUser(db, request);
     if (!user.is_server_admin) throw new HttpError("forbidden", "Only server admins may use the admin API.");
-    return new AdminOperations(db, { name: `user:${user.username}`, userId: user.id }, publish, deleteLive);
+    return new AdminOperations(db, { name: `user:${user.username}`, userId: user.id }, publish, deleteLive, media.store);
   }
   const roomIdOf = (request: FastifyRequest) => parse(uuidParam, (request.params as { room_id?: unknown }).room_id, "path.room_id");
   const notFoundAsHttp = async <T>(work: () => Promise<T>): Promise<T> => {

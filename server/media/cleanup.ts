@@ -73,3 +73,15 @@ export function runLocked(db: Database, store: MediaStore, unattachedHours: numb
     return cleanUpMedia(tx, store, unattachedHours);
   });
 }
+
+/** Remove the uploads a message carried, bytes first (an operator erasing it for good); how many. */
+export async function removeMediaOfMessage(db: Queryable, store: MediaStore, messageId: string): Promise<number> {
+  const { rows } = await db.query<{ id: string; storage_key: string; thumbnail_key: string | null }>(
+    "SELECT id, storage_key, thumbnail_key FROM media WHERE message_id = $1",
+    [messageId],
+  );
+  if (rows.length === 0) return 0;
+  await store.delete(rows.flatMap((r) => (r.thumbnail_key ? [r.storage_key, r.thumbnail_key] : [r.storage_key])));
+  await db.query("DELETE FROM media WHERE id = ANY($1::uuid[])", [rows.map((r) => r.id)]);
+  return rows.length;
+}

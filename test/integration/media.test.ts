@@ -1,6 +1,7 @@
 import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { AdminOperations } from "../../server/admin/operations.ts";
 import { runLocked } from "../../server/media/cleanup.ts";
 import { mediaPath, thumbnailPath } from "../../shared/api/media.ts";
 import { newId } from "../../shared/ids.ts";
@@ -292,5 +293,18 @@ describe.each(backendsUnderTest())("media on %s", (backend) => {
     expect(await mediaRows(abandoned.id)).toBe(0);
     expect((await download(t.server.url, ben, doomed.url)).status).toBe(404);
     expect((await download(t.server.url, ben, kept.thumbnail_url)).status).toBe(200);
+  });
+
+  it("erasing a message for good removes its uploads at once, bytes and rows", async () => {
+    const { ana, ben, roomId } = await scene();
+    await new AdminOperations(t.server.context.db, { name: "cli:test", userId: null }, async () => {}).setAdmin(ana.username, true);
+    const photo = (await upload(t.server.url, ben, roomId, "gate-code.png", await png())).body;
+    const sent = await ben.api.post(`/api/v1/chat/messages/${roomId}`, { message_type: "image", attachment_ids: [photo.id] });
+    const erased = await ana.api.post(`/api/v1/admin/rooms/${roomId}/messages/${sent.body.id}/erase`);
+    expect(erased.status).toBe(200);
+    expect(erased.body.media_removed).toBe(1);
+    expect((await stored()).filter((key) => key.includes(photo.id))).toEqual([]);
+    expect(await mediaRows(photo.id)).toBe(0);
+    expect((await download(t.server.url, ben, photo.url)).status).toBe(404);
   });
 });
