@@ -89,6 +89,7 @@ const FIELDS = [
   "type",
   "content",
   "media_urls",
+  "attachments",
   "location",
   "reply_to_id",
   "created_at",
@@ -114,6 +115,17 @@ function fieldValue(r: Random, key: string, target: FuzzTarget): unknown {
       return r.pick([text(r), "", null, "y".repeat(4001)]);
     case "media_urls":
       return r.pick([[], ["https://example.com/a.png"], Array.from({ length: 11 }, (_, i) => `https://e.x/${i}`), ["u".repeat(2049)]]);
+    case "attachments": {
+      // Forged uploads: no such row, wrong kinds, too many, malformed.
+      const forged = { id: newId(), kind: "image", name: "x.png", mime: "image/png", size: 10, width: 2, height: 2 };
+      return r.pick([
+        [],
+        [forged],
+        [{ ...forged, kind: "video" }],
+        Array.from({ length: 11 }, () => ({ ...forged, id: newId() })),
+        [{ id: 1 }],
+      ]);
+    }
     case "location":
       return r.pick([null, { latitude: 1, longitude: 2 }, { latitude: 91, longitude: 0 }, { latitude: 0 }]);
     case "deleted":

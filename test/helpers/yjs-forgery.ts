@@ -50,6 +50,7 @@ export function validMessageFields(senderId: string, overrides: Record<string, u
     type: "text",
     content: "hello",
     media_urls: [],
+    attachments: [],
     location: null,
     reply_to_id: null,
     created_at: new Date().toISOString(),

@@ -62,6 +62,7 @@ const storedFieldsOf = (m: any) => ({
   type: m.message_type,
   content: m.content,
   media_urls: m.media_urls,
+  attachments: m.attachments,
   location: m.location,
   reply_to_id: m.reply_to_id,
   created_at: m.created_at,
