@@ -1,7 +1,9 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
+import { Api } from "../../client/api/http.ts";
 import { MessageItem } from "../../client/rooms/MessageItem.tsx";
+import { type Chat, ChatContext } from "../../client/session/chat-context.tsx";
 import { ConnectionBadge } from "../../client/ui/ConnectionStatus.tsx";
 import type { MessageView } from "../../shared/room-doc/index.ts";
 
@@ -92,5 +94,60 @@ describe("a message", () => {
     fireEvent.click(screen.getByRole("button", { name: "React" }));
     fireEvent.click(screen.getByRole("button", { name: "React 🔥" }));
     expect(toggled).toEqual(["🔥"]);
+  });
+});
+
+describe("a message's attachments", () => {
+  const photo = {
+    id: "0190c000-0000-7000-8000-0000000000a1",
+    kind: "image" as const,
+    name: "summit.jpg",
+    mime: "image/jpeg",
+    size: 2_400_000,
+    width: 4000,
+    height: 3000,
+  };
+  const plan = {
+    id: "0190c000-0000-7000-8000-0000000000a2",
+    kind: "file" as const,
+    name: "plan.pdf",
+    mime: "application/pdf",
+    size: 2_516_582,
+    width: null,
+    height: null,
+  };
+  // No server here: the picture cannot load, which is the moment its reserved size matters.
+  const chat = {
+    session: { token: "t", user: { id: me, username: "ana", display_name: "Ana", avatar_url: null } },
+    api: new Api(() => "t"),
+  } as unknown as Chat;
+
+  it("keeps an image's room at its thumbnail size before it loads, and shows a file's name, size and type", async () => {
+    render(
+      <ChatContext.Provider value={chat}>
+        <MessageItem
+          message={message({ type: "image", content: null, attachments: [photo, plan] })}
+          me={me}
+          state="saved"
+          senderName="You"
+          quoted={null}
+          seenBy={[]}
+          mayDelete
+          onJumpTo={noop}
+          onReply={noop}
+          onEdit={noop}
+          onReport={noop}
+          onDelete={noop}
+          onToggleReaction={noop}
+        />
+      </ChatContext.Provider>,
+    );
+    const list = screen.getByRole("list", { name: "Attachments" });
+    const frame = list.querySelector<HTMLButtonElement>(".inline-image");
+    expect({ width: frame?.style.width, height: frame?.style.height }).toEqual({ width: "320px", height: "240px" });
+    expect(screen.getByText("plan.pdf").closest("figure")?.textContent).toContain("2.4 MB · application/pdf");
+    expect(screen.getByRole("button", { name: "Download" })).toBeTruthy();
+    expect(screen.getByRole("article").getAttribute("aria-label")).toBe("You: summit.jpg, plan.pdf");
+    await screen.findByText("summit.jpg (offline)");
   });
 });
