@@ -16,6 +16,16 @@ interface ReportRow extends Omit<ReportResponse, "created_at"> {
 
 const toResponse = (row: ReportRow): ReportResponse => ({ ...row, created_at: row.created_at.toISOString() });
 
+/** Whether the reporter already has an open report about this target (checked before the rate limit counts one). */
+export async function hasOpenReport(db: Queryable, reporterId: string, target: ReportTarget): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM reports
+      WHERE reporter_id = $1 AND target_type = $2 AND status = 'open' AND COALESCE(message_id, target_user_id) = $3`,
+    [reporterId, target.type, target.type === "message" ? target.messageId : target.userId],
+  );
+  return rows.length > 0;
+}
+
 /** File a report; null when the reporter already has an open one about the same target. */
 export async function fileReport(
   db: Queryable,

@@ -7,7 +7,7 @@ import { HttpError } from "../http/http-error.ts";
 import { parse } from "../http/parse.ts";
 import { consumeOrRefuse } from "../http/rate-limit.ts";
 import { isCurrentMember } from "../rooms/membership.ts";
-import { fileReport, type ReportTarget } from "./reports.ts";
+import { fileReport, hasOpenReport, type ReportTarget } from "./reports.ts";
 
 /** POST /api/v1/reports: a member reports a message of a room they are in, or a person. */
 export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -37,9 +37,12 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     const reported = target.type === "message" ? target.senderId : target.userId;
     if (reported === me.id) throw new HttpError("cannot_report_self", "You cannot report yourself or your own message.");
+    // A repeat of an open report is answered without counting it: it files nothing.
+    const already = new HttpError("already_reported", "You already reported this; an admin will look at it.");
+    if (await hasOpenReport(db, me.id, target)) throw already;
     await consumeOrRefuse(ctx.reportLimiter, me.id, "reports");
     const report = await fileReport(db, me.id, target, body);
-    if (!report) throw new HttpError("already_reported", "You already reported this; an admin will look at it.");
+    if (!report) throw already;
     reply.code(201);
     return report;
   });

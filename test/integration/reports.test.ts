@@ -125,6 +125,33 @@ describe.each(backendsUnderTest())("reports and moderation on %s", (backend) => 
     expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
   });
 
+  it("a dismissed report changes nothing; deleting closes every open report about the message; a repeat is not counted", async () => {
+    const { ana, ben, eve, roomId, ugly } = await scene();
+    const [cai] = await signUpAll(t.server.url, "cai");
+    await ben.api.post(`/api/v1/chat/rooms/${roomId}/members`, { user_ids: [cai.id] });
+    const mild = (await eve.api.post(`/api/v1/chat/messages/${roomId}`, { content: "meh, slow pace" })).body.id as string;
+    const byBen = (await ben.api.post("/api/v1/reports", { message_id: mild, reason: "other" })).body;
+    // Repeating an open report answers already_reported and does not use up the hourly allowance.
+    for (let i = 0; i < 6; i++)
+      expect((await ben.api.post("/api/v1/reports", { message_id: mild, reason: "spam" })).body.error.code).toBe("already_reported");
+    const dismissed = await ana.api.post(`/api/v1/admin/reports/${byBen.id}/resolve`, { action: "dismiss", note: "banter" });
+    expect(dismissed.status).toBe(200);
+    expect(dismissed.body).toMatchObject({ id: byBen.id, status: "resolved", resolution: "dismissed", resolution_note: "banter" });
+    const still = (await cai.api.get(`/api/v1/chat/messages/${roomId}`)).body.items.find((m: { id: string }) => m.id === mild);
+    expect(still).toMatchObject({ is_deleted: false, content: "meh, slow pace" });
+
+    const first = (await ben.api.post("/api/v1/reports", { message_id: ugly, reason: "harassment" })).body;
+    const second = (await cai.api.post("/api/v1/reports", { message_id: ugly, reason: "hate" })).body;
+    expect(second.status).toBe("open");
+    expect((await ana.api.post(`/api/v1/admin/reports/${first.id}/resolve`, { action: "delete_message" })).status).toBe(200);
+    const open = (await ana.api.get("/api/v1/admin/reports")).body.items as Array<{ id: string }>;
+    expect(open.map((r) => r.id)).not.toContain(second.id);
+    const all = (await ana.api.get("/api/v1/admin/reports?status=resolved")).body.items as Array<{ id: string; resolution: string }>;
+    expect(all.find((r) => r.id === second.id)?.resolution).toBe("message_deleted");
+    const audit = (await ana.api.get("/api/v1/admin/audit")).body.items as Array<{ action: string }>;
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["report-dismiss", "report-delete_message"]));
+  });
+
   it("works the queue from the command line: list, delete, suspend, unsuspend", async () => {
     const { ben, eve, ugly } = await scene();
     const env = { ...process.env, ...t.database.env, LOG_LEVEL: "silent" };
