@@ -32,6 +32,14 @@ async function refresh(api: Api): Promise<void> {
 }
 
 /**
+ * Fetch the rules again now: after the server refused text as filtered, the rules changed since
+ * they were fetched (an honest app never trips them otherwise), and "Send again" must use the new ones.
+ */
+export function reloadContentFilter(api: Api): Promise<void> {
+  return refresh(api);
+}
+
+/**
  * The server's content filter, as last fetched: the app masks with it before sending (so a masking
  * room never refuses an honest message) and warns before sending what a refusing room would refuse.
  */

@@ -14,7 +14,7 @@ import {
 import { OutboxItems } from "../media/OutboxItems.tsx";
 import { refusedFiles } from "../media/outbox.ts";
 import { ReportDialog, type ReportSubject } from "../moderation/ReportDialog.tsx";
-import { useContentFilter } from "../moderation/use-content-filter.ts";
+import { reloadContentFilter, useContentFilter } from "../moderation/use-content-filter.ts";
 import { noteMessageSent } from "../push/push-moment.ts";
 import { buildTimeline, unreadFrom } from "../room/timeline.ts";
 import { useChat, useDocValue, useUserView } from "../session/chat-context.tsx";
@@ -64,7 +64,8 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
   const [readOnly, setReadOnly] = useState(false);
   useEffect(() => {
     if (refusal?.code === "blocked") setReadOnly(true);
-  }, [refusal]);
+    if (refusal?.code === "content_blocked" || refusal?.code === "link_blocked") void reloadContentFilter(api);
+  }, [refusal, api]);
 
   const act = (action: () => void): boolean => {
     setError(null);
