@@ -203,11 +203,11 @@ describe.each(backendsUnderTest())("push notifications on %s", (backend) => {
     ]);
   });
 
-  it("forgets a subscription whose push service answers 410 Gone", async () => {
+  it.each([410, 404])("forgets a subscription whose push service answers %i", async (status) => {
     const [ana, ben] = await users("ana", "ben");
     const roomId = await groupOf(ana, "Rides", [ben]);
     const bens = await subscribe(ben);
-    recorder.answer(bens.endpoint, 410);
+    recorder.answer(bens.endpoint, status);
     await say(ana, roomId, "gravel on sunday");
     await waitFor(() => recorder.to(bens.endpoint).length === 1, "the push to the gone endpoint");
     const stored = async () =>
@@ -218,6 +218,18 @@ describe.each(backendsUnderTest())("push notifications on %s", (backend) => {
     await settled();
     expect(await pendingFor(ben)).toBe(0);
     expect(recorder.to(bens.endpoint)).toHaveLength(1);
+  });
+
+  it("keeps at most 20 subscriptions per user: a 21st forgets the oldest", async () => {
+    const [ana] = await users("ana");
+    const made = Array.from({ length: 21 }, (_, i) => fakeSubscription(recorder, `device-${i}`));
+    for (const subscription of made) expect((await ana.api.post(SUBSCRIPTIONS, subscription.json)).status).toBe(201);
+    const { rows } = await t.server.context.db.query<{ endpoint: string }>("SELECT endpoint FROM push_subscriptions WHERE user_id = $1", [
+      ana.id,
+    ]);
+    expect(rows).toHaveLength(20);
+    expect(rows.map((r) => r.endpoint)).not.toContain(made[0]?.endpoint);
+    expect(rows.map((r) => r.endpoint)).toContain(made[20]?.endpoint);
   });
 
   it("keeps one subscription per endpoint: subscribing again is idempotent, and another user takes it over", async () => {
