@@ -190,7 +190,9 @@ export class AdminOperations {
     await this.mustExist(roomId);
     const documentNames = await eraseMessage(this.db, roomId, messageId);
     await this.publish({ type: "documents_rewritten", documentNames });
-    const mediaRemoved = this.mediaStore ? await removeMediaOfMessage(this.db, this.mediaStore, messageId) : 0;
+    // The erase stands even if the store fails now: the message index says deleted, so the next
+    // cleanup pass removes the uploads; the audit records what happened either way.
+    const mediaRemoved = this.mediaStore ? await removeMediaOfMessage(this.db, this.mediaStore, roomId, messageId).catch(() => -1) : 0;
     await recordAudit(this.db, this.actor, "erase-message", roomId, { message_id: messageId, media_removed: mediaRemoved });
     return { room_id: roomId, message_id: messageId, documents_rewritten: documentNames.length, media_removed: mediaRemoved };
   }

@@ -8,40 +8,67 @@ export interface CleanupResult {
   bytes: number;
 }
 
-// Uploads handled per statement: a pass works through a backlog in bounded steps.
-const BATCH = 200;
-// Only one process of several cleans at a time.
-const CLEANUP_LOCK_KEY = 7_311_010;
+// Uploads handled per transaction: short transactions, so appends (and PGlite's one connection)
+// never wait long for a pass.
+const BATCH = 100;
+
+interface Doomed {
+  id: string;
+  storage_key: string;
+  thumbnail_key: string | null;
+  size: number;
+}
+
+const keysOf = (rows: Doomed[]) => rows.flatMap((r) => (r.thumbnail_key ? [r.storage_key, r.thumbnail_key] : [r.storage_key]));
 
 /**
- * Remove uploads no message refers to (docs/media.md): those never attached within
- * `unattachedHours` of their upload (a send abandoned, a retry's duplicate), and those whose
- * message was deleted or erased (deleting clears a message's attachments in the document, and the
- * message index says so). The bytes go first, then the rows: a crash in between leaves a row whose
- * bytes are gone, which reads as 404 and is removed by the next pass.
+ * The uploads nothing refers to (docs/media.md): never attached within the grace period (a send
+ * abandoned, a retry's duplicate); attached to a message deleted in the same room (the message
+ * index says so, for that room: a message id reused in another room decides nothing here); or
+ * claimed by a message that never made it into the index within the grace period (a crash
+ * between the claim and the write). Uploads of a message with an open report stay, as evidence
+ * for the admin who reviews it.
  */
-export async function cleanUpMedia(db: Queryable, store: MediaStore, unattachedHours: number): Promise<CleanupResult> {
-  const result: CleanupResult = { removed: 0, bytes: 0 };
-  for (;;) {
-    const { rows } = await db.query<{ id: string; storage_key: string; thumbnail_key: string | null; size: number }>(
-      `SELECT m.id, m.storage_key, m.thumbnail_key, m.size::float8 AS size FROM media m
-        WHERE (m.message_id IS NULL AND m.created_at < now() - make_interval(secs => $1::float8 * 3600))
-           OR (m.message_id IS NOT NULL AND EXISTS (
-                SELECT 1 FROM chat_message_index i WHERE i.message_id = m.message_id AND i.is_deleted))
-        ORDER BY m.created_at
-        LIMIT ${BATCH}`,
+const DUE = `
+  (m.message_id IS NULL AND m.created_at < now() - make_interval(secs => $1::float8 * 3600))
+  OR (m.message_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM chat_message_index i WHERE i.message_id = m.message_id AND i.room_id = m.room_id AND i.is_deleted)
+      AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.message_id = m.message_id AND r.status = 'open'))
+  OR (m.message_id IS NOT NULL AND m.attached_at < now() - make_interval(secs => $1::float8 * 3600) AND NOT EXISTS (
+        SELECT 1 FROM chat_message_index i WHERE i.message_id = m.message_id AND i.room_id = m.room_id))`;
+
+/**
+ * Remove one batch: the rows are locked (rows another process is cleaning are skipped, so passes
+ * in several processes share the work), deleted, and their bytes removed, all before the commit. A
+ * message claiming one of them meanwhile waits on the row lock and then finds it gone (refused
+ * `attachment_invalid`), so no stored message is left pointing at removed bytes. If removing the
+ * bytes fails the rows come back, and the next pass tries again.
+ */
+async function removeBatch(db: Database, store: MediaStore, unattachedHours: number): Promise<Doomed[]> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<Doomed>(
+      `DELETE FROM media WHERE id IN (
+         SELECT m.id FROM media m WHERE ${DUE} ORDER BY m.created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+       RETURNING id, storage_key, thumbnail_key, size::float8 AS size`,
       [unattachedHours],
     );
-    if (rows.length === 0) return result;
-    await store.delete(rows.flatMap((r) => (r.thumbnail_key ? [r.storage_key, r.thumbnail_key] : [r.storage_key])));
-    await db.query("DELETE FROM media WHERE id = ANY($1::uuid[])", [rows.map((r) => r.id)]);
+    if (rows.length > 0) await store.delete(keysOf(rows));
+    return rows;
+  });
+}
+
+/** One cleanup pass: batch after batch until nothing is due. */
+export async function cleanUpMedia(db: Database, store: MediaStore, unattachedHours: number): Promise<CleanupResult> {
+  const result: CleanupResult = { removed: 0, bytes: 0 };
+  for (;;) {
+    const rows = await removeBatch(db, store, unattachedHours);
     result.removed += rows.length;
     result.bytes += rows.reduce((sum, r) => sum + r.size, 0);
     if (rows.length < BATCH) return result;
   }
 }
 
-/** Run the cleanup every `minutes`, in whichever process gets the lock. */
+/** Run the cleanup every `minutes` in every process (they share the work; see removeBatch). */
 export function scheduleMediaCleanup(
   db: Database,
   store: MediaStore,
@@ -50,9 +77,9 @@ export function scheduleMediaCleanup(
   onRemoved: (count: number) => void = () => {},
 ): NodeJS.Timeout {
   const timer = setInterval(() => {
-    void runLocked(db, store, settings.unattachedHours)
+    void cleanUpMedia(db, store, settings.unattachedHours)
       .then((result) => {
-        if (!result || result.removed === 0) return;
+        if (result.removed === 0) return;
         onRemoved(result.removed);
         logger.info(result, "media cleanup removed unreferenced uploads");
       })
@@ -63,25 +90,16 @@ export function scheduleMediaCleanup(
 }
 
 /**
- * One pass under the cleanup lock (transaction-scoped, so a pooled connection never keeps it);
- * null when another process holds it.
+ * Remove the uploads a message of `roomId` carried (an operator erasing it for good), bytes and
+ * rows in one transaction; how many.
  */
-export function runLocked(db: Database, store: MediaStore, unattachedHours: number): Promise<CleanupResult | null> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS locked", [CLEANUP_LOCK_KEY]);
-    if (!rows[0]?.locked) return null;
-    return cleanUpMedia(tx, store, unattachedHours);
+export function removeMediaOfMessage(db: Database, store: MediaStore, roomId: string, messageId: string): Promise<number> {
+  return db.transaction(async (tx: Queryable) => {
+    const { rows } = await tx.query<Doomed>(
+      "DELETE FROM media WHERE message_id = $1 AND room_id = $2 RETURNING id, storage_key, thumbnail_key, size::float8 AS size",
+      [messageId, roomId],
+    );
+    if (rows.length > 0) await store.delete(keysOf(rows));
+    return rows.length;
   });
-}
-
-/** Remove the uploads a message carried, bytes first (an operator erasing it for good); how many. */
-export async function removeMediaOfMessage(db: Queryable, store: MediaStore, messageId: string): Promise<number> {
-  const { rows } = await db.query<{ id: string; storage_key: string; thumbnail_key: string | null }>(
-    "SELECT id, storage_key, thumbnail_key FROM media WHERE message_id = $1",
-    [messageId],
-  );
-  if (rows.length === 0) return 0;
-  await store.delete(rows.flatMap((r) => (r.thumbnail_key ? [r.storage_key, r.thumbnail_key] : [r.storage_key])));
-  await db.query("DELETE FROM media WHERE id = ANY($1::uuid[])", [rows.map((r) => r.id)]);
-  return rows.length;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { MediaStore, StoredObject } from "./media-store.ts";
@@ -23,7 +24,7 @@ export class LocalMediaStore implements MediaStore {
   async put(key: string, bytes: Buffer): Promise<void> {
     const target = this.pathOf(key);
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    const partial = `${target}.${process.pid}.partial`;
+    const partial = `${target}.${randomBytes(6).toString("hex")}.partial`;
     const handle = await fs.promises.open(partial, "w");
     try {
       await handle.writeFile(bytes);

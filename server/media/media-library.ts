@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { RateLimiterPostgres } from "rate-limiter-flexible";
 import { newId } from "../../shared/ids.ts";
@@ -78,7 +79,8 @@ export class MediaLibrary {
     const sniffed = await sniffMedia(input.bytes);
     if ("refused" in sniffed) throw new HttpError("media_type_refused", sniffed.refused);
     const id = input.id ?? newId();
-    const key = `rooms/${input.roomId}/${id}`;
+    // Each attempt writes under its own key: two attempts racing with one id never mix their bytes.
+    const key = `rooms/${input.roomId}/${id}/${randomBytes(4).toString("hex")}`;
     let kept = { bytes: input.bytes, width: null as number | null, height: null as number | null };
     let thumbnailKey: string | null = null;
     if (sniffed.kind === "image") {
@@ -105,7 +107,8 @@ export class MediaLibrary {
       thumbnail_key: thumbnailKey,
     });
     if (inserted) return { media: inserted, created: true };
-    // Two attempts with one id raced: the first row stands (the bytes under its key are the same upload).
+    // Two attempts with one id raced: the first row stands, and this attempt's bytes go.
+    await this.store.delete(thumbnailKey ? [`${key}/original`, thumbnailKey] : [`${key}/original`]);
     const raced = await this.retried(id, input);
     if (!raced) throw new HttpError("media_id_taken", "Another upload has this id.");
     return { media: raced, created: false };
@@ -145,7 +148,7 @@ export class MediaLibrary {
   }
 
   /** Members upload to their rooms; nobody uploads into a direct room a block made read-only. */
-  private async assertMayUpload(roomId: string, userId: string): Promise<void> {
+  async assertMayUpload(roomId: string, userId: string): Promise<void> {
     const { rows } = await this.db.query<{ type: "direct" | "group"; other_id: string | null }>(
       `SELECT r.type,
               (SELECT o.user_id::text FROM chat_participants o WHERE o.room_id = r.id AND o.user_id <> $2 LIMIT 1) AS other_id

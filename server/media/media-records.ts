@@ -103,3 +103,12 @@ export async function claimMedia(tx: Queryable, messageId: string, mediaIds: str
   );
   if (rows.length !== new Set(mediaIds).size) throw new AttachmentConflict("an upload is attached to another message");
 }
+
+/** Undo a claim whose message was not stored after all (its write was refused). */
+export async function releaseMedia(db: Queryable, messageId: string, mediaIds: string[]): Promise<void> {
+  if (mediaIds.length === 0) return;
+  await db.query("UPDATE media SET message_id = NULL, attached_at = NULL WHERE message_id = $1 AND id = ANY($2::uuid[])", [
+    messageId,
+    mediaIds,
+  ]);
+}

@@ -1,8 +1,9 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { uuidParam } from "../../shared/api/common.ts";
 import { type MediaResponse, mediaUploadQuerySchema } from "../../shared/api/media.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireUser } from "../auth/require-user.ts";
+import type { SessionUser } from "../auth/sessions.ts";
 import { HttpError } from "../http/http-error.ts";
 import { parse } from "../http/parse.ts";
 import type { MediaRow } from "./media-records.ts";
@@ -22,8 +23,8 @@ function send(reply: FastifyReply, media: MediaRow, object: StoredObject, varian
       .header("content-type", variant === "thumbnail" ? "image/webp" : media.mime)
       .header("content-length", String(object.size))
       .header("content-disposition", contentDisposition(image ? "inline" : "attachment", media.name))
-      // An upload never changes under its id; it is private to the room's members.
-      .header("cache-control", "private, max-age=86400")
+      // Membership is checked on every read: no cache may answer for the server (the app keeps its own).
+      .header("cache-control", "private, no-store")
       // Never let a browser run what someone uploaded, whatever it claims to be.
       .header("x-content-type-options", "nosniff")
       .header("content-security-policy", "default-src 'none'; sandbox")
@@ -37,6 +38,10 @@ function send(reply: FastifyReply, media: MediaRow, object: StoredObject, varian
  */
 export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db, media, config, metrics } = ctx;
+  const tooLarge = () => {
+    const mib = (config.MEDIA_MAX_BYTES / (1024 * 1024)).toFixed(1).replace(/\.0$/, "");
+    return new HttpError("media_too_large", `Uploads are limited to ${mib} MiB (${config.MEDIA_MAX_BYTES} bytes).`);
+  };
 
   // Its own scope: whatever the Content-Type, the body is taken as bytes, up to the media limit.
   void app.register(async (scope) => {
@@ -45,14 +50,27 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
     scope.setErrorHandler((error: FastifyError) => {
       if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
         metrics.mediaUploads.inc({ outcome: "media_too_large" });
-        const mib = (config.MEDIA_MAX_BYTES / (1024 * 1024)).toFixed(1).replace(/\.0$/, "");
-        throw new HttpError("media_too_large", `Uploads are limited to ${mib} MiB (${config.MEDIA_MAX_BYTES} bytes).`);
+        throw tooLarge();
       }
       throw error;
     });
 
-    scope.post("/api/v1/media", { bodyLimit: config.MEDIA_MAX_BYTES }, async (request, reply): Promise<MediaResponse> => {
+    // Who asks, and whether they may upload here, is settled before the body is read: a stranger's
+    // (or an over-size) upload is refused without the server buffering megabytes for it.
+    const uploaders = new WeakMap<FastifyRequest, SessionUser>();
+    scope.addHook("onRequest", async (request) => {
       const me = await requireUser(db, request);
+      const query = parse(mediaUploadQuerySchema, request.query, "query");
+      await media.assertMayUpload(query.room_id, me.id);
+      if (Number(request.headers["content-length"] ?? 0) > config.MEDIA_MAX_BYTES) {
+        metrics.mediaUploads.inc({ outcome: "media_too_large" });
+        throw tooLarge();
+      }
+      uploaders.set(request, me);
+    });
+
+    scope.post("/api/v1/media", { bodyLimit: config.MEDIA_MAX_BYTES }, async (request, reply): Promise<MediaResponse> => {
+      const me = uploaders.get(request) ?? (await requireUser(db, request));
       const query = parse(mediaUploadQuerySchema, request.query, "query");
       const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const { media: row, created } = await media

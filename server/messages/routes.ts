@@ -19,8 +19,9 @@ import type { SessionUser } from "../auth/sessions.ts";
 import { HttpError } from "../http/http-error.ts";
 import { parse } from "../http/parse.ts";
 import { attachmentsByUploadId } from "../media/attachment-check.ts";
-import { claimMedia } from "../media/media-records.ts";
+import { AttachmentConflict, claimMedia, releaseMedia } from "../media/media-records.ts";
 import { isBlockedBetween } from "../rooms/blocking.ts";
+import { messageIdsUsedElsewhere } from "./message-ids.ts";
 import { toMessageResponses, withReceipts } from "./message-response.ts";
 import { asHttpError } from "./room-doc-errors.ts";
 
@@ -129,29 +130,37 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     if (rate.action === "delay") await new Promise((resolve) => setTimeout(resolve, rate.ms));
     const messageId = body.id ?? newId();
+    if (body.id && (await messageIdsUsedElsewhere(db, roomId, [body.id]))) {
+      throw new HttpError("conflict", "body.id: another room has a message with this id; make a new one.");
+    }
     const uploadIds = body.attachment_ids ?? [];
     const carried = await attachmentsByUploadId(db, roomId, me.id, messageId, uploadIds);
     if ("refused" in carried) throw new HttpError("attachment_invalid", carried.refused);
+    // Claimed first, in its own statement: of two sends naming one upload, the second is refused
+    // here, before it touches the room. A crash before the write leaves a claim with no message,
+    // which cleanup removes after the grace period.
+    await claimMedia(db, messageId, uploadIds).catch((error: unknown) => {
+      if (error instanceof AttachmentConflict) throw new HttpError("attachment_invalid", "An upload belongs to another message.");
+      throw error;
+    });
     const { id, created } = await rooms
-      .write(
-        roomId,
-        author(me),
-        (doc) =>
-          sendMessage(doc, {
-            id: messageId,
-            sender_id: me.id,
-            type: body.message_type,
-            content,
-            media_urls: body.media_urls ?? carried.attachments.map((a) => mediaPath(a.id)),
-            attachments: carried.attachments,
-            location: body.location ?? null,
-            reply_to_id: body.reply_to_id ?? null,
-            created_at: body.created_at,
-          }),
-        // The message and its claim on the uploads commit together: cleanup never sees one without the other.
-        { alsoStore: uploadIds.length > 0 ? (tx) => claimMedia(tx, messageId, uploadIds) : undefined },
+      .write(roomId, author(me), (doc) =>
+        sendMessage(doc, {
+          id: messageId,
+          sender_id: me.id,
+          type: body.message_type,
+          content,
+          media_urls: body.media_urls ?? carried.attachments.map((a) => mediaPath(a.id)),
+          attachments: carried.attachments,
+          location: body.location ?? null,
+          reply_to_id: body.reply_to_id ?? null,
+          created_at: body.created_at,
+        }),
       )
-      .catch(asHttpError);
+      .catch(async (error: unknown) => {
+        await releaseMedia(db, messageId, uploadIds);
+        return asHttpError(error);
+      });
     reply.code(created ? 201 : 200);
     return respondWith(roomId, id);
   });

@@ -10,6 +10,7 @@ import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import { refusedAttachments } from "../media/attachment-check.ts";
 import { AttachmentConflict, claimMedia } from "../media/media-records.ts";
+import { messageIdsUsedElsewhere } from "../messages/message-ids.ts";
 import type { Metrics } from "../metrics.ts";
 import { isGroupAdmin } from "../rooms/membership.ts";
 import type { BlockedRooms } from "./blocked-rooms.ts";
@@ -71,6 +72,9 @@ export class UpdateGate {
     }
     const filtered = await this.contentFilter.judgeWritten(name.roomId, verdict.texts);
     if (filtered) this.refuse(document, connection, user, filtered);
+    if (await messageIdsUsedElsewhere(this.db, name.roomId, verdict.newMessageIds)) {
+      this.refuse(document, connection, user, { code: "not_permitted", message: "A message id of this update is used in another room." });
+    }
     const badAttachment = await refusedAttachments(this.db, name.roomId, user.id, verdict.attachments);
     if (badAttachment) this.refuse(document, connection, user, { code: "attachment_invalid", message: badAttachment });
     const rate = await this.rate.decide(user.id, name.roomId, verdict.newMessages);
@@ -121,7 +125,16 @@ export class UpdateGate {
 
   private async judge(document: Document, roomId: string, user: SessionUser, payload: Uint8Array): Promise<Verdict> {
     if (this.skipValidation)
-      return { ok: true, changes: true, claimedClientIds: [], receiptFloor: null, newMessages: 0, texts: [], attachments: [] };
+      return {
+        ok: true,
+        changes: true,
+        claimedClientIds: [],
+        receiptFloor: null,
+        newMessages: 0,
+        newMessageIds: [],
+        texts: [],
+        attachments: [],
+      };
     const bindings = this.bindings.of(document.name);
     const author: UpdateAuthor = { userId: user.id, mayModerate: user.is_server_admin };
     const verdict = validateRoomUpdate(document, payload, author, bindings);

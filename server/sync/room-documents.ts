@@ -1,7 +1,7 @@
 import type { Hocuspocus } from "@hocuspocus/server";
 import type * as Y from "yjs";
 import { roomDocumentName } from "../../shared/document-names.ts";
-import type { CommitOptions, RoomWriter, WriteAuthor } from "./room-writer.ts";
+import type { RoomWriter, WriteAuthor } from "./room-writer.ts";
 
 /**
  * REST's way into the same room documents the WebSocket clients edit: it opens the live document
@@ -25,11 +25,11 @@ export class RoomDocuments {
   }
 
   /** Apply `mutate` durably (see RoomWriter); resolves once it is stored. */
-  async write<T>(roomId: string, author: WriteAuthor, mutate: (doc: Y.Doc) => T, options?: Pick<CommitOptions, "alsoStore">): Promise<T> {
+  async write<T>(roomId: string, author: WriteAuthor, mutate: (doc: Y.Doc) => T): Promise<T> {
     const connection = await this.hocuspocus.openDirectConnection(roomDocumentName(roomId), {});
     try {
       if (!connection.document) throw new Error("direct connection has no document");
-      return await this.writer.commit(connection.document, author, mutate, options);
+      return await this.writer.commit(connection.document, author, mutate);
     } finally {
       await connection.disconnect({ unloadImmediately: false });
     }

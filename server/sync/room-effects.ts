@@ -70,7 +70,9 @@ export function roomEffects(
         `INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted)
          VALUES ${values.join(", ")}
          ON CONFLICT (message_id) DO UPDATE SET seq = COALESCE(EXCLUDED.seq, chat_message_index.seq),
-           is_deleted = EXCLUDED.is_deleted`,
+           is_deleted = EXCLUDED.is_deleted
+         -- An id is one room's: another room's document never rewrites its row.
+         WHERE chat_message_index.room_id = EXCLUDED.room_id`,
         params,
       );
     }

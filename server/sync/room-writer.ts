@@ -3,7 +3,6 @@ import type * as Y from "yjs";
 import { mergeUpdates } from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
 import { assignSequenceNumbers, getSequencedMessage, type StoredMessage } from "../../shared/room-doc/index.ts";
-import type { Queryable } from "../db/database.ts";
 import { roomEffects } from "./room-effects.ts";
 import { collectTouched, emptyTouched, type Touched } from "./touched.ts";
 import type { UpdateLogWriter, UpdateOrigin } from "./update-log-writer.ts";
@@ -21,14 +20,12 @@ const HOLD_BROADCAST_MS = 2 ** 31 - 1;
 /** A message the server has just accepted (sequenced and stored), as its listeners need it. */
 export type AcceptedMessage = Pick<StoredMessage, "id" | "sender_id" | "type" | "content" | "deleted"> & { seq: number };
 
-/** What else a server change may do: more touched messages, a full sequencing pass, more rows to store. */
+/** What else a server change may do: more touched messages, a full sequencing pass. */
 export interface CommitOptions {
   /** What a client's update changed, to mirror with this change. */
   alsoTouched?: Touched;
   /** Scan the whole room for unsequenced messages (after a load, when a crash may have left some). */
   sequenceAll?: boolean;
-  /** Relational writes that must commit with this change, in the same transaction (e.g. claiming uploads). */
-  alsoStore?: (tx: Queryable) => Promise<void>;
 }
 
 /** The transaction origin of a change the server makes (REST writes, sequence numbers). */
@@ -70,7 +67,7 @@ export class RoomWriter {
     document: Document,
     author: WriteAuthor,
     mutate: (doc: Y.Doc) => T,
-    { alsoTouched, sequenceAll = false, alsoStore }: CommitOptions,
+    { alsoTouched, sequenceAll = false }: CommitOptions,
   ): Promise<T> {
     const name = parseDocumentName(document.name);
     const origin: ServerWriteOrigin = { source: "local", context: { serverWrite: true, author } };
@@ -108,14 +105,7 @@ export class RoomWriter {
       document.off("afterTransaction", onAfterTransaction);
       document.flushDelay = flushDelay;
     }
-    const mirrored = name?.kind === "room" ? roomEffects(document, name.roomId, touched, assigned.length > 0) : undefined;
-    const effects =
-      mirrored && alsoStore
-        ? async (tx: Queryable) => {
-            await mirrored(tx);
-            await alsoStore(tx);
-          }
-        : (mirrored ?? alsoStore);
+    const effects = name?.kind === "room" ? roomEffects(document, name.roomId, touched, assigned.length > 0) : undefined;
     if (updates.length > 0 || effects) {
       try {
         await this.log.append({
@@ -132,7 +122,7 @@ export class RoomWriter {
       }
     }
     document.flush();
-    if (mirrored && name?.kind === "room") this.onRoomStored(name.roomId, acceptedFacts(document, assigned));
+    if (effects && name?.kind === "room") this.onRoomStored(name.roomId, acceptedFacts(document, assigned));
     // biome-ignore lint/style/noNonNullAssertion: assigned inside the synchronous transaction above
     return result!;
   }

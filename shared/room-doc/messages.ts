@@ -51,7 +51,10 @@ export function sendMessage(doc: Y.Doc, input: SendInput, origin?: unknown): { i
     system_event: input.system_event ?? null,
   });
   // A prelim map: its keys are integrated together with the insertion, in this one transaction.
-  const map = new Y.Map<unknown>(Object.entries(message));
+  // No attachments, no key: a server process still on the previous release (a rolling upgrade)
+  // knows no such field and would refuse every message that carried one, even empty.
+  const entries = Object.entries(message).filter(([key, value]) => key !== "attachments" || (Array.isArray(value) && value.length > 0));
+  const map = new Y.Map<unknown>(entries);
   doc.transact(() => messages.set(id, map), origin);
   return { id, created: true };
 }

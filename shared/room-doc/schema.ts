@@ -67,7 +67,7 @@ export const storedMessageSchema = z.object({
   type: messageTypeSchema,
   content: z.string().max(ROOM_DOC_LIMITS.contentChars).nullable(),
   media_urls: z.array(z.string().max(ROOM_DOC_LIMITS.mediaUrlChars)).max(ROOM_DOC_LIMITS.mediaUrls),
-  /** Absent on messages written before attachments existed; read as []. */
+  /** Absent on messages without attachments (and on every message written before they existed); read as []. */
   attachments: z.array(attachmentSchema).max(ROOM_DOC_LIMITS.attachments),
   location: locationSchema.nullable(),
   reply_to_id: z.string().nullable(),

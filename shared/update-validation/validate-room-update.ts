@@ -33,6 +33,8 @@ export type Verdict =
       receiptFloor: ReceiptView | null;
       /** How many messages the update creates (for the message rate limits). */
       newMessages: number;
+      /** The ids of the messages it creates (the server checks no other room uses them). */
+      newMessageIds: string[];
       /** The text of each message the update creates or edits (for the content filter). */
       texts: string[];
       /**
@@ -125,6 +127,10 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
         : [],
     ),
   );
+  // Attachments go only with the message: clearing them is part of deleting it (or it is deleted already).
+  for (const { at } of located) {
+    if (at.kind === "field" && at.key === "attachments" && !creations.has(at.holder)) assertDeletedWith(doc, at.messageId, redeleted);
+  }
   const deletions = judgeDeletions(doc, decoded.ds, locator, author, updateEnds, redeleted);
 
   return {
@@ -133,6 +139,7 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
     claimedClientIds: [...claimed],
     receiptFloor,
     newMessages: creations.size,
+    newMessageIds: [...creations.values()].map((m) => m.id),
     texts,
     attachments: [...creations.values()].flatMap((m) => {
       const carried = (m.fields.get("attachments") ?? []).flat() as Attachment[];
@@ -222,7 +229,7 @@ function judgeFieldChange(
   if (IMMUTABLE_FIELDS.has(key)) throw new Refusal("not_permitted", `A message's "${key}" never changes.`);
   if (!written.deleted) checkFieldValue(key, written.value);
   // What a message carries is fixed when it is sent (the server checked each upload then);
-  // deleting the message clears it, and that is the only change.
+  // deleting the message clears it, and that is the only change (see assertDeletedWith).
   if (key === "attachments" && !written.deleted && !isModerationValue(key, written.value)) {
     throw new Refusal("not_permitted", "A message's attachments are set when it is sent; they can only be cleared by deleting it.");
   }
@@ -313,8 +320,16 @@ function judgeDeletions(
   return count;
 }
 
+/** Refuse changing a message's attachments unless the update deletes it, or it is deleted already. */
+function assertDeletedWith(doc: Y.Doc, messageId: string, redeleted: Set<string>): void {
+  const message = roomMaps(doc).messages.get(messageId);
+  if (redeleted.has(messageId) || (message instanceof Y.Map && message.get("deleted") === true)) return;
+  throw new Refusal("not_permitted", "A message's attachments go only when the message is deleted.");
+}
+
 function judgeDeletion(doc: Y.Doc, item: Y.Item, at: Location | null, author: UpdateAuthor, redeleted: Set<string>): void {
   if (at?.kind === "field" && at.key !== null) {
+    if (at.key === "attachments") assertDeletedWith(doc, at.messageId, redeleted);
     // Removing the `deleted: true` mark would bring a deleted message back, unless the update
     // marks it deleted again (two tabs, or sender and moderator, deleting the same message).
     if (at.key === "deleted" && item.content instanceof Y.ContentAny && item.content.arr[0] === true && !redeleted.has(at.messageId)) {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { buffer } from "node:stream/consumers";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runLocked } from "../../server/media/cleanup.ts";
+import { cleanUpMedia } from "../../server/media/cleanup.ts";
 import { LocalMediaStore } from "../../server/media/local-store.ts";
 import type { MediaStore } from "../../server/media/media-store.ts";
 import { S3MediaStore } from "../../server/media/s3-store.ts";
@@ -282,8 +282,12 @@ describe("media on the real server, stored in an S3-compatible bucket (s3rver)",
     expect(thumbnail.headers.get("content-type")).toBe("image/webp");
     expect(thumbnail.bytes.subarray(8, 12).toString("latin1")).toBe("WEBP");
 
-    const keys = [`rooms/${roomId}/${photo.id}/original`, `rooms/${roomId}/${photo.id}/thumbnail.webp`];
-    expect((await t.server.context.media.store.list("rooms/")).filter((key) => key.includes(photo.id))).toEqual(keys);
+    // rooms/<room>/<upload>/<attempt>/original and …/thumbnail.webp: each attempt has its own folder.
+    const keys = (await t.server.context.media.store.list("rooms/")).filter((key) => key.includes(photo.id));
+    expect(keys).toEqual([
+      expect.stringMatching(new RegExp(`^rooms/${roomId}/${photo.id}/[0-9a-f]{8}/original$`)),
+      expect.stringMatching(new RegExp(`^rooms/${roomId}/${photo.id}/[0-9a-f]{8}/thumbnail\\.webp$`)),
+    ]);
     const inBucket = await bucketKeys(bucket(), "test/rooms/");
     expect(inBucket.filter((key) => key.includes(photo.id))).toEqual(keys.map((key) => `test/${key}`));
     // Nothing the server wrote is outside its prefix.
@@ -297,7 +301,7 @@ describe("media on the real server, stored in an S3-compatible bucket (s3rver)",
     expect(await bucketKeys(bucket(), `test/rooms/${roomId}/`)).toHaveLength(2);
 
     expect((await ana.api.delete(`/api/v1/chat/messages/${message.body.id}`)).status).toBe(204);
-    const result = await runLocked(t.server.context.db, t.server.context.media.store, 24);
+    const result = await cleanUpMedia(t.server.context.db, t.server.context.media.store, 24);
     expect(result).toMatchObject({ removed: 1 });
 
     expect(await bucketKeys(bucket(), `test/rooms/${roomId}/`)).toEqual([]);

@@ -2,7 +2,7 @@ import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { AdminOperations } from "../../server/admin/operations.ts";
-import { runLocked } from "../../server/media/cleanup.ts";
+import { cleanUpMedia } from "../../server/media/cleanup.ts";
 import { mediaPath, thumbnailPath } from "../../shared/api/media.ts";
 import { newId } from "../../shared/ids.ts";
 import { type Attachment, getMessage, sendMessage } from "../../shared/room-doc/index.ts";
@@ -284,7 +284,7 @@ describe.each(backendsUnderTest())("media on %s", (backend) => {
     const deleted = (await ben.api.get(`/api/v1/chat/messages/${roomId}`)).body.items.at(-1);
     expect(deleted).toMatchObject({ is_deleted: true, attachments: [], media_urls: [] });
 
-    const result = await runLocked(t.server.context.db, t.server.context.media.store, 24);
+    const result = await cleanUpMedia(t.server.context.db, t.server.context.media.store, 24);
     expect(result?.removed).toBe(2);
     const left = await stored();
     expect(left.filter((key) => key.includes(abandoned.id) || key.includes(doomed.id))).toEqual([]);

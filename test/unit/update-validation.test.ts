@@ -303,6 +303,39 @@ describe("update validation", () => {
     const empty = encodeDeleteOnly({ clients: new Map([[b.doc.clientID, [{ clock: 0, len: 0 }]]]) });
     expect(codeOf(s.judge({ doc: future, author: { userId: ana, mayModerate: false } }, empty))).toBe("invalid_update");
   });
+
+  it("reports the uploads a new message carries, and lets them go only with the message", () => {
+    const s = setup();
+    const a = s.client(ana);
+    const photo = { id: newId(), kind: "image" as const, name: "summit.jpg", mime: "image/jpeg", size: 9, width: 4, height: 3 };
+    const id = newId();
+    sendMessage(a.doc, { id, sender_id: ana, type: "image", content: null, attachments: [photo] });
+    const sent = s.push(a);
+    expect(sent).toMatchObject({ ok: true, newMessageIds: [id], attachments: [{ messageId: id, attachments: [photo] }] });
+
+    // Clearing them while the message stays is refused, for the sender and a moderator alike.
+    const m = s.client(admin);
+    for (const c of [s.client(ana), m]) {
+      (roomMaps(c.doc).messages.get(id) as Y.Map<unknown>).set("attachments", []);
+      expect(codeOf(s.judge(c))).toBe("not_permitted");
+    }
+    // Deleting the message clears them, and is accepted from the sender and from a moderator.
+    const again = s.client(ana);
+    deleteMessage(again.doc, { message_id: id, actor_id: ana, may_moderate: false });
+    expect(codeOf(s.judge(again))).toBe("accepted");
+    const mod = s.client(admin);
+    deleteMessage(mod.doc, { message_id: id, actor_id: admin, may_moderate: true });
+    expect(codeOf(s.push(mod))).toBe("accepted");
+  });
+
+  it("stores no attachments key on a message without any, so an older validator takes it", () => {
+    const s = setup();
+    const a = s.client(ana);
+    const id = newId();
+    sendMessage(a.doc, { id, sender_id: ana, content: "plain" });
+    expect((roomMaps(a.doc).messages.get(id) as Y.Map<unknown>).has("attachments")).toBe(false);
+    expect(s.push(a)).toMatchObject({ ok: true, attachments: [] });
+  });
 });
 
 /** An update with no new structs and only the given delete set (what a forger hand-writes). */
