@@ -43,9 +43,11 @@ export class Api {
    * Send raw bytes (an upload) with progress: fetch cannot report upload progress, XMLHttpRequest
    * can. `onProgress` gets the fraction sent, 0 to 1.
    */
-  upload<T>(path: string, body: Blob, onProgress: (fraction: number) => void): Promise<T> {
+  upload<T>(path: string, body: Blob, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<T> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
+      signal?.addEventListener("abort", () => xhr.abort());
+      xhr.onabort = () => reject(new ApiError(0, "offline", "The upload was stopped."));
       xhr.open("POST", path);
       const token = this.token();
       if (token) xhr.setRequestHeader("authorization", `Bearer ${token}`);

@@ -3,7 +3,10 @@ import { mediaPath, thumbnailPath } from "../../shared/api/media.ts";
 import { formatBytes, thumbnailSize } from "../../shared/media/limits.ts";
 import type { Attachment } from "../../shared/room-doc/index.ts";
 import { useChat } from "../session/chat-context.tsx";
-import { mediaObjectUrl } from "./media-cache.ts";
+import { mediaObjectUrl, originalObjectUrl } from "./media-cache.ts";
+
+// How long an original's object URL lives after it was handed to a new tab or a download.
+const ORIGINAL_URL_MS = 60_000;
 
 /** The images and files a message carries: images inline at their known size, files as cards. */
 export function Attachments({ attachments }: { attachments: Attachment[] }) {
@@ -48,16 +51,17 @@ function InlineImage({ attachment }: { attachment: Attachment }) {
 
 /** A file: its name, size and type, and a button that downloads it. */
 function FileCard({ attachment }: { attachment: Attachment }) {
-  const { api, session } = useChat();
+  const { api } = useChat();
   const [error, setError] = useState<string | null>(null);
   const download = async () => {
     setError(null);
     try {
-      const url = await mediaObjectUrl(api, session.user.id, mediaPath(attachment.id), false);
+      const url = await originalObjectUrl(api, mediaPath(attachment.id));
       const link = document.createElement("a");
       link.href = url;
       link.download = attachment.name;
       link.click();
+      setTimeout(() => URL.revokeObjectURL(url), ORIGINAL_URL_MS);
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : String(caught));
     }

@@ -12,7 +12,7 @@ export function OutboxItems({ roomId }: { roomId: string }) {
   const { sync } = useChat();
   const outbox = sync.outbox;
   useSyncExternalStore(outbox.subscribe, outbox.snapshot);
-  const waiting = outbox.list(roomId);
+  const waiting = outbox.unwritten(roomId);
   return (
     <>
       {waiting.map((entry) => (
@@ -34,7 +34,7 @@ export function OutboxItems({ roomId }: { roomId: string }) {
             ))}
           </ul>
           {entry.failure ? (
-            <Refused entry={entry} onRemove={() => void outbox.remove(entry.messageId)} />
+            <Refused entry={entry} onRetry={() => outbox.retry(entry.messageId)} onRemove={() => void outbox.remove(entry.messageId)} />
           ) : (
             <span className="state state-waiting">waiting</span>
           )}
@@ -44,10 +44,13 @@ export function OutboxItems({ roomId }: { roomId: string }) {
   );
 }
 
-function Refused({ entry, onRemove }: { entry: OutboxEntry; onRemove(): void }) {
+function Refused({ entry, onRetry, onRemove }: { entry: OutboxEntry; onRetry(): void; onRemove(): void }) {
   return (
     <p role="alert" className="refusal">
       Not sent: {entry.failure}{" "}
+      <button type="button" onClick={onRetry}>
+        Send again
+      </button>{" "}
       <button type="button" onClick={onRemove}>
         Remove
       </button>

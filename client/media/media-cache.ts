@@ -1,6 +1,7 @@
 import type { Api } from "../api/http.ts";
 
-// Object URLs of media read in this tab, by path: each is fetched once however often it is shown.
+// Object URLs of thumbnails shown in this tab, by path: each is fetched once however often it is
+// shown (thumbnails are a few kilobytes; originals are not kept, see originalObjectUrl).
 const loaded = new Map<string, Promise<string>>();
 
 const cacheName = (userId: string) => `chat-media:${userId}`;
@@ -10,7 +11,7 @@ const cacheName = (userId: string) => `chat-media:${userId}`;
  * `<img src>` cannot). Thumbnails are also kept in this account's Cache Storage, so rooms opened
  * offline still show their pictures; originals are fetched when asked for.
  */
-export function mediaObjectUrl(api: Api, userId: string, path: string, keepOffline: boolean): Promise<string> {
+export function mediaObjectUrl(api: Api, userId: string, path: string, keepOffline = true): Promise<string> {
   let url = loaded.get(path);
   if (!url) {
     url = readThrough(api, userId, path, keepOffline).then((blob) => URL.createObjectURL(blob));
@@ -28,6 +29,14 @@ async function readThrough(api: Api, userId: string, path: string, keepOffline: 
   const blob = await api.blob(path);
   await cache?.put(path, new Response(blob, { headers: { "content-type": blob.type } })).catch(() => {});
   return blob;
+}
+
+/**
+ * The bytes of an original, as an object URL the caller revokes when done (originals can be
+ * megabytes: they are not kept in memory after use).
+ */
+export async function originalObjectUrl(api: Api, path: string): Promise<string> {
+  return URL.createObjectURL(await api.blob(path));
 }
 
 /** Forget this account's kept media (at logout). */

@@ -15,21 +15,23 @@ export interface PendingFile {
   uploaded: Attachment | null;
 }
 
-/** A message with attachments that waits for its uploads before it is written into the room. */
+/** A message with attachments, from the moment it is sent until the server has accepted it. */
 export interface OutboxEntry {
-  /** The message's id, made when it was sent: written once, however often the upload is retried. */
+  /** The message's id, made when it was sent: written once, however often anything is retried. */
   messageId: string;
   roomId: string;
   content: string | null;
   replyToId: string | null;
   createdAt: string;
   files: PendingFile[];
-  /** Why the server refused a file for good (too large, not a type it takes); the user decides. */
+  /** Written into the room's document; the entry stays until the server sequences it. */
+  written: boolean;
+  /** Why it did not go (a file refused for good, the room refusing the message); the user decides. */
   failure: string | null;
 }
 
-/** Writes a message whose uploads are all done into its room's document. */
-export type WriteMessage = (entry: OutboxEntry, attachments: Attachment[]) => void;
+/** Writes a message whose uploads are all done into its room's document (once it has synced). */
+export type WriteMessage = (entry: OutboxEntry, attachments: Attachment[]) => Promise<void>;
 
 // Statuses worth trying again later; any other refusal is for good.
 const RETRY_LATER = new Set([0, 408, 429, 500, 502, 503, 504]);
@@ -39,39 +41,35 @@ const RETRY_EVERY_MS = 15_000;
  * The outbox of messages carrying images and files, for one account, in IndexedDB (idb-keyval;
  * blobs are stored as they are). A message is added at once, online or not, and shown as waiting
  * with its local previews; when the server can be reached its files are uploaded, one after
- * another with progress, then the message is written into the room document and leaves the
- * outbox. A room document only ever sees attachments the server already holds, so the server
- * never has to refuse a message whose upload is still on its way, and the message appears once.
+ * another with progress, then the message is written into the room document. The entry stays
+ * until the server has sequenced the message: if the room is refused first (and its local copy
+ * dropped), the message comes back here with the reason, files and all, to send again or remove.
+ * A room document only ever sees attachments the server already holds, and the message appears
+ * once: every step is repeated under the same ids. One tab at a time works the outbox (a Web
+ * Lock), reading what another tab did from IndexedDB first.
  */
 export class MediaOutbox {
   private readonly store: UseStore;
-  private readonly byId = new Map<string, OutboxEntry>();
+  private byId = new Map<string, OutboxEntry>();
   private readonly progress = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
+  private readonly stop = new AbortController();
   private running: Promise<void> | null = null;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly timer: ReturnType<typeof setInterval>;
   private version = 0;
   readonly loaded: Promise<void>;
 
   constructor(
-    userId: string,
+    private readonly userId: string,
     private readonly api: Api,
     private readonly write: WriteMessage,
   ) {
     this.store = createStore(`chat-outbox:${userId}`, "entries");
-    this.loaded = entries<string, OutboxEntry>(this.store)
-      .then((stored) => {
-        for (const [id, entry] of stored) this.byId.set(id, entry);
-        this.changed();
-      })
-      .catch(() => {});
+    this.loaded = this.reload().catch(() => {});
     this.timer = setInterval(() => this.kick(), RETRY_EVERY_MS);
   }
 
-  /**
-   * Queue a message with `files`; refuses at once (throws) what the server would refuse for
-   * certain: too many files, or one over the size limit.
-   */
+  /** Queue a message with `files` (refusedFiles must have passed). */
   async add(input: { roomId: string; content: string | null; replyToId: string | null; files: File[] }): Promise<void> {
     const refused = refusedFiles(input.files);
     if (refused) throw new Error(refused);
@@ -82,24 +80,41 @@ export class MediaOutbox {
       replyToId: input.replyToId,
       createdAt: new Date().toISOString(),
       files: input.files.map((file) => ({ uploadId: newId(), name: file.name || "pasted image", blob: file, uploaded: null })),
+      written: false,
       failure: null,
     };
     this.byId.set(entry.messageId, entry);
     this.changed();
-    await set(entry.messageId, entry, this.store);
+    await this.save(entry);
     this.kick();
   }
 
-  /** Give up on a waiting message (its uploads left on the server are cleaned up there). */
+  /** Give up on a message (its uploads left on the server are cleaned up there). */
   async remove(messageId: string): Promise<void> {
     this.byId.delete(messageId);
     this.changed();
     await del(messageId, this.store);
   }
 
-  /** Waiting messages, oldest first (of one room when named). */
-  list(roomId?: string): OutboxEntry[] {
-    return [...this.byId.values()].filter((e) => !roomId || e.roomId === roomId).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  /** Try a message again after a failure. */
+  retry(messageId: string): void {
+    const entry = this.byId.get(messageId);
+    if (!entry) return;
+    entry.failure = null;
+    this.changed();
+    void this.save(entry).then(() => this.kick());
+  }
+
+  /** Messages not in their room's document (uploading, waiting, or refused), oldest first. */
+  unwritten(roomId?: string): OutboxEntry[] {
+    return [...this.byId.values()]
+      .filter((e) => !e.written && (!roomId || e.roomId === roomId))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** How many messages wait here for their uploads (written ones count in their room). */
+  get waiting(): number {
+    return this.unwritten().length;
   }
 
   /** How far a file's upload is, 0 to 1 (0 until it starts). */
@@ -107,8 +122,22 @@ export class MediaOutbox {
     return this.progress.get(uploadId) ?? 0;
   }
 
-  get size(): number {
-    return this.byId.size;
+  /** The server sequenced these messages (or they are otherwise in the room for good): done with them. */
+  settle(roomId: string, isAccepted: (messageId: string) => boolean): void {
+    for (const entry of [...this.byId.values()]) {
+      if (entry.roomId === roomId && (entry.written || entry.failure) && isAccepted(entry.messageId)) void this.remove(entry.messageId);
+    }
+  }
+
+  /** The room was refused and its local copy dropped: what was written but not accepted comes back. */
+  refused(roomId: string, reason: string): void {
+    for (const entry of this.byId.values()) {
+      if (entry.roomId !== roomId || !entry.written) continue;
+      entry.written = false;
+      entry.failure = `The server refused it: ${reason}`;
+      void this.save(entry);
+    }
+    this.changed();
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -121,13 +150,18 @@ export class MediaOutbox {
 
   /** Try to send what waits now (the connection came back, or something was added). */
   kick(): void {
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-    });
+    if (this.stop.signal.aborted) return;
+    this.running ??= this.exclusively(() => this.drain())
+      .catch(() => {})
+      .finally(() => {
+        this.running = null;
+      });
   }
 
+  /** Stop: no more uploads or writes from this outbox (logout, or the tab's sync ending). */
   destroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stop.abort();
+    clearInterval(this.timer);
     this.listeners.clear();
   }
 
@@ -137,18 +171,41 @@ export class MediaOutbox {
     await clear(this.store);
   }
 
+  private get stopped(): boolean {
+    return this.stop.signal.aborted;
+  }
+
   private changed(): void {
     this.version++;
     for (const listener of this.listeners) listener();
   }
 
+  private async save(entry: OutboxEntry): Promise<void> {
+    if (this.stopped || !this.byId.has(entry.messageId)) return;
+    await set(entry.messageId, entry, this.store);
+  }
+
+  private async reload(): Promise<void> {
+    const stored = await entries<string, OutboxEntry>(this.store);
+    this.byId = new Map(stored);
+    this.changed();
+  }
+
+  /** One tab of this account at a time (where the browser has Web Locks). */
+  private async exclusively(work: () => Promise<void>): Promise<void> {
+    const locks = globalThis.navigator?.locks;
+    if (!locks) return work();
+    await locks.request(`chat-outbox:${this.userId}`, { signal: this.stop.signal }, () => work());
+  }
+
   private async drain(): Promise<void> {
     await this.loaded;
-    for (const entry of this.list()) {
+    // Another tab may have uploaded or written some of these meanwhile.
+    await this.reload();
+    for (const entry of this.unwritten()) {
+      if (this.stopped) return;
       if (entry.failure) continue;
-      const outcome = await this.send(entry);
-      // Unreachable or busy: everything after it would fail the same way; try again later.
-      if (outcome === "later") return;
+      if ((await this.send(entry)) === "later") return;
     }
   }
 
@@ -157,41 +214,47 @@ export class MediaOutbox {
       if (file.uploaded) continue;
       try {
         const query = new URLSearchParams({ room_id: entry.roomId, name: file.name, id: file.uploadId });
-        const answer = await this.api.upload<MediaResponse>(`/api/v1/media?${query}`, file.blob, (fraction) => {
-          this.progress.set(file.uploadId, fraction);
-          this.changed();
-        });
-        file.uploaded = {
-          id: answer.id,
-          kind: answer.kind,
-          name: answer.name,
-          mime: answer.mime,
-          size: answer.size,
-          width: answer.width,
-          height: answer.height,
-        };
+        const answer = await this.api.upload<MediaResponse>(
+          `/api/v1/media?${query}`,
+          file.blob,
+          (fraction) => {
+            this.progress.set(file.uploadId, fraction);
+            this.changed();
+          },
+          this.stop.signal,
+        );
+        const { id, kind, name, mime, size, width, height } = answer;
+        file.uploaded = { id, kind, name, mime, size, width, height };
         this.progress.set(file.uploadId, 1);
-        await set(entry.messageId, entry, this.store);
+        await this.save(entry);
         this.changed();
       } catch (error) {
-        if (error instanceof ApiError && !RETRY_LATER.has(error.status)) {
-          entry.failure = `${file.name}: ${error.message}`;
-          await set(entry.messageId, entry, this.store);
-          this.changed();
-          return "refused";
-        }
         this.progress.delete(file.uploadId);
+        if (error instanceof ApiError && !RETRY_LATER.has(error.status)) return this.fail(entry, `${file.name}: ${error.message}`);
         this.changed();
         return "later";
       }
     }
-    if (!this.byId.has(entry.messageId)) return "sent";
-    const attachments = entry.files.flatMap((f) => (f.uploaded ? [f.uploaded] : []));
-    // Written into the room (and its offline copy) before it leaves the outbox: a reload in between
-    // writes it again under the same id, which the room keeps once.
-    this.write(entry, attachments);
-    await this.remove(entry.messageId);
+    if (this.stopped || !this.byId.has(entry.messageId)) return "sent";
+    try {
+      await this.write(
+        entry,
+        entry.files.flatMap((f) => (f.uploaded ? [f.uploaded] : [])),
+      );
+    } catch (error) {
+      return this.fail(entry, error instanceof Error ? error.message : String(error));
+    }
+    entry.written = true;
+    await this.save(entry);
+    this.changed();
     return "sent";
+  }
+
+  private async fail(entry: OutboxEntry, reason: string): Promise<"refused"> {
+    entry.failure = reason;
+    await this.save(entry);
+    this.changed();
+    return "refused";
   }
 }
 

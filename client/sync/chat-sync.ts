@@ -2,7 +2,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from
 import * as Y from "yjs";
 import { userDocumentName } from "../../shared/document-names.ts";
 import { parseServerStateless } from "../../shared/protocol.ts";
-import { allMessages, sendMessage } from "../../shared/room-doc/index.ts";
+import { allMessages, getSequencedMessage, sendMessage } from "../../shared/room-doc/index.ts";
 import { Api } from "../api/http.ts";
 import { MediaOutbox, mediaUrlsOf, messageTypeFor } from "../media/outbox.ts";
 import { waitingCount } from "../room/timeline.ts";
@@ -39,6 +39,7 @@ export class ChatSync {
   private readonly refusalListeners = new Set<(roomId: string, refusal: Refusal) => void>();
   private status: SyncStatus = { connection: "offline", waiting: 0 };
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private destroyed = false;
 
   constructor(private readonly session: Session) {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -53,8 +54,13 @@ export class ChatSync {
     this.local = new LocalCopies(session.user.id);
     void this.local.attach(this.userDocName, this.userDoc);
     this.userProvider = this.openUserDoc();
-    this.outbox = new MediaOutbox(session.user.id, new Api(() => session.token), (entry, attachments) =>
-      sendMessage(this.room(entry.roomId).doc, {
+    this.outbox = new MediaOutbox(session.user.id, new Api(() => session.token), async (entry, attachments) => {
+      const room = this.room(entry.roomId);
+      // Written into a copy that has synced: one that has not may lack the message another tab
+      // (or an earlier attempt) wrote, and writing it again would be a second, refused, insertion.
+      await room.whenSynced();
+      if (this.destroyed) return;
+      sendMessage(room.doc, {
         id: entry.messageId,
         sender_id: session.user.id,
         type: messageTypeFor(attachments),
@@ -63,8 +69,8 @@ export class ChatSync {
         media_urls: mediaUrlsOf(attachments),
         reply_to_id: entry.replyToId,
         created_at: entry.createdAt,
-      }),
-    );
+      });
+    });
     this.outbox.subscribe(() => this.refresh());
     this.socket.on("status", () => {
       // Back online: what waits for an upload goes now, not at the next retry.
@@ -153,6 +159,7 @@ export class ChatSync {
   }
 
   destroy(): void {
+    this.destroyed = true;
     for (const room of this.rooms.values()) room.destroy();
     this.rooms.clear();
     this.userProvider.destroy();
@@ -173,6 +180,8 @@ export class ChatSync {
     };
     hook();
     session.onRefused((refusal) => {
+      // Its local copy is gone: messages with attachments it held, not yet accepted, go back to the outbox.
+      this.outbox.refused(roomId, refusal.message);
       if (refusal.final) this.forget(roomId);
       else hook();
       this.refresh();
@@ -191,9 +200,11 @@ export class ChatSync {
 
   private recount(): void {
     const me = this.session.user.id;
-    let waiting = this.outbox.size;
+    let waiting = this.outbox.waiting;
     let unsynced = false;
-    for (const room of this.rooms.values()) {
+    for (const [roomId, room] of this.rooms) {
+      // What the server sequenced is done: the outbox lets go of it.
+      this.outbox.settle(roomId, (id) => getSequencedMessage(room.doc, id)?.seq != null);
       waiting += waitingCount(allMessages(room.doc), me);
       unsynced ||= room.provider.hasUnsyncedChanges;
     }

@@ -132,8 +132,13 @@ export class RoomSession {
 
   /** My messages the server has not sequenced: not accepted as far as this copy knows. */
   private unsentMessages(): UnsentMessage[] {
-    return allMessages(this.doc)
-      .filter((m) => m.sender_id === this.options.userId && m.seq === null && !m.deleted && m.type !== "system")
-      .map(({ id, type, content, media_urls, location, reply_to_id }) => ({ id, type, content, media_urls, location, reply_to_id }));
+    return (
+      allMessages(this.doc)
+        // Messages with attachments are the media outbox's to offer again (files and all), not text to retype.
+        .filter(
+          (m) => m.sender_id === this.options.userId && m.seq === null && !m.deleted && m.type !== "system" && m.attachments.length === 0,
+        )
+        .map(({ id, type, content, media_urls, location, reply_to_id }) => ({ id, type, content, media_urls, location, reply_to_id }))
+    );
   }
 }

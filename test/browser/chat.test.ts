@@ -368,6 +368,9 @@ describe.runIf(gate.run)("chat in Chromium", () => {
       }
       await expectExactlyOnceInOrder(ben, ["Summit photo", "From the tunnel"]);
       expect(await ben.waitForPicture("From the tunnel", "tunnel.png")).toEqual({ width: 213, height: 320 });
+      // Once the server sequenced it, the outbox let go of it: nothing of it is left in IndexedDB.
+      await eventually(async () => (await ben.outboxEntries()) === 0, "Ben's outbox to empty");
+      await ben.waitForConnection(/^Online$/);
     },
     SCENARIO_TIMEOUT_MS,
   );

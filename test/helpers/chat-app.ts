@@ -201,6 +201,26 @@ export class ChatUser {
     );
   }
 
+  /** How many messages wait in this account's media outbox (its IndexedDB store). */
+  async outboxEntries(): Promise<number> {
+    return this.page.evaluate(async () => {
+      const session = JSON.parse(localStorage.getItem("chat.session") ?? "null") as { user: { id: string } } | null;
+      if (!session) return -1;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(`chat-outbox:${session.user.id}`);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const count = await new Promise<number>((resolve, reject) => {
+        const request = db.transaction("entries").objectStore("entries").count();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      db.close();
+      return count;
+    });
+  }
+
   /** The texts of every message article in the open room, top to bottom. */
   async messageTexts(): Promise<string[]> {
     return this.messageLog().getByRole("article").allInnerTexts();
