@@ -307,4 +307,26 @@ describe.each(backendsUnderTest())("media on %s", (backend) => {
     expect(await mediaRows(photo.id)).toBe(0);
     expect((await download(t.server.url, ben, photo.url)).status).toBe(404);
   });
+
+  it("refuses a message id another room already has, so one room's message never decides about another's uploads", async () => {
+    const { ana, ben, roomId } = await scene();
+    const photo = (await upload(t.server.url, ben, roomId, "bens-photo.png", await png())).body;
+    const bens = (await ben.api.post(`/api/v1/chat/messages/${roomId}`, { message_type: "image", attachment_ids: [photo.id] })).body;
+    const elsewhere = (await ana.api.post("/api/v1/chat/rooms", { type: "group", name: "Ana alone", participant_ids: [] })).body.id;
+
+    const overRest = await ana.api.post(`/api/v1/chat/messages/${elsewhere}`, { id: bens.id, content: "same id, other room" });
+    expect(overRest.status).toBe(409);
+    expect(overRest.body.error.code).toBe("conflict");
+    const socket = connectSocket(t.server.wsUrl);
+    cleanup.push(() => socket.destroy());
+    const room = openDocument(socket, `room:${elsewhere}`, ana.token);
+    await room.synced();
+    sendMessage(room.doc, { id: bens.id, sender_id: ana.id, content: "same id again" });
+    await waitFor(() => room.refusals.length > 0, "the refusal");
+    expect(room.refusals[0]).toMatchObject({ code: "not_permitted", message: expect.stringContaining("another room") });
+
+    // Ben's photo is untouched by any of it, and cleanup keeps it.
+    await cleanUpMedia(t.server.context.db, t.server.context.media.store, 24);
+    expect((await download(t.server.url, ben, photo.url)).status).toBe(200);
+  });
 });
