@@ -132,7 +132,7 @@ export async function mediaFigures(backend: Backend): Promise<void> {
       const result = await cleanUpMedia(db, store, 0);
       const ms = performance.now() - started;
       console.log(
-        `  cleanup pass: removed ${result.removed} uploads (${result.bytes} bytes) in ${ms.toFixed(0)} ms, ${(ms / Math.max(1, result.removed)).toFixed(2)} ms each`,
+        `  cleanup pass (every upload above is unattached and due): removed ${result.removed} uploads, ${(result.bytes / 1e6).toFixed(1)} MB, in ${ms.toFixed(0)} ms (${(ms / Math.max(1, result.removed)).toFixed(2)} ms each)`,
       );
       await db.close();
     }
