@@ -92,4 +92,16 @@ describe.each(backendsUnderTest())("content filter on %s", (backend) => {
     expect(again.refusals[0]?.code).toBe("link_blocked");
     expect(await contents(ben.api, roomId)).toEqual(["**** that was heavy"]);
   });
+
+  it("on the WebSocket in a refusing room, refuses a filtered word with content_blocked and stores nothing", async () => {
+    const { ana, ben, roomId } = await group("refuse");
+    const socket = connectSocket(t.server.wsUrl);
+    cleanup.push(() => socket.destroy());
+    const room = openDocument(socket, `room:${roomId}`, ana.token);
+    await room.synced();
+    sendMessage(room.doc, { id: newId(), sender_id: ana.id, content: "heck of a climb" });
+    await waitFor(() => room.refusals.length > 0, "the refusal");
+    expect(room.refusals[0]?.code).toBe("content_blocked");
+    expect(await contents(ben.api, roomId)).toEqual([]);
+  });
 });

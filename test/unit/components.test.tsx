@@ -28,7 +28,7 @@ const message = (patch: Partial<MessageView> = {}): MessageView => ({
   ...patch,
 });
 const noop = () => {};
-const item = (props: Partial<Parameters<typeof MessageItem>[0]> = {}) =>
+const item = (props: Partial<Parameters<typeof MessageItem>[0]> = {}, options: Parameters<typeof render>[1] = {}) =>
   render(
     <MessageItem
       message={message()}
@@ -46,6 +46,7 @@ const item = (props: Partial<Parameters<typeof MessageItem>[0]> = {}) =>
       onToggleReaction={noop}
       {...props}
     />,
+    options,
   );
 
 describe("the connection indicator", () => {
@@ -123,24 +124,9 @@ describe("a message's attachments", () => {
   } as unknown as Chat;
 
   it("keeps an image's room at its thumbnail size before it loads, and shows a file's name, size and type", async () => {
-    render(
-      <ChatContext.Provider value={chat}>
-        <MessageItem
-          message={message({ type: "image", content: null, attachments: [photo, plan] })}
-          me={me}
-          state="saved"
-          senderName="You"
-          quoted={null}
-          seenBy={[]}
-          mayDelete
-          onJumpTo={noop}
-          onReply={noop}
-          onEdit={noop}
-          onReport={noop}
-          onDelete={noop}
-          onToggleReaction={noop}
-        />
-      </ChatContext.Provider>,
+    item(
+      { message: message({ type: "image", content: null, attachments: [photo, plan] }) },
+      { wrapper: ({ children }) => <ChatContext.Provider value={chat}>{children}</ChatContext.Provider> },
     );
     const list = screen.getByRole("list", { name: "Attachments" });
     const frame = list.querySelector<HTMLButtonElement>(".inline-image");

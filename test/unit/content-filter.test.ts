@@ -1,4 +1,9 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../server/config.ts";
+import { loadContentFilterRules } from "../../server/content-filter/load-rules.ts";
 import { ContentFilter, contentFilterRulesSchema } from "../../shared/content-filter/index.ts";
 
 const rules = (partial: Partial<Record<"words" | "patterns" | "blocked_domains", string[]>>) => contentFilterRulesSchema.parse(partial);
@@ -40,5 +45,24 @@ describe("content filter", () => {
     expect(new ContentFilter(rules({})).active).toBe(false);
     expect(contentFilterRulesSchema.safeParse({ patterns: ["(unclosed"] }).success).toBe(false);
     expect(contentFilterRulesSchema.safeParse({ blocked_domains: ["not a domain"] }).success).toBe(false);
+  });
+});
+
+describe("the server's filter rules from its configuration", () => {
+  it("joins CONTENT_FILTER_FILE with the comma lists, and refuses a file whose rule does not parse", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "filter-"));
+    const file = path.join(dir, "rules.json");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ words: ["darn"], patterns: ["fr[e3]e\\s+protein"], blocked_domains: ["spam.example"], default_mode: "refuse" }),
+    );
+    const rules = loadContentFilterRules(
+      loadConfig({ CONTENT_FILTER_FILE: file, CONTENT_FILTER_WORDS: "heck", BLOCKED_LINK_DOMAINS: "scam.example" }),
+    );
+    expect(rules).toMatchObject({ words: ["darn", "heck"], blocked_domains: ["spam.example", "scam.example"], default_mode: "refuse" });
+    expect(new ContentFilter(rules).judge("Fr3e protein here", "mask")).toMatchObject({ ok: true, text: "************ here" });
+    fs.writeFileSync(file, JSON.stringify({ patterns: ["(unclosed"] }));
+    expect(() => loadContentFilterRules(loadConfig({ CONTENT_FILTER_FILE: file }))).toThrow(/Invalid content filter: patterns/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
