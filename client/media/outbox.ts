@@ -30,6 +30,9 @@ export interface OutboxEntry {
   failure: string | null;
 }
 
+/** Thrown by a WriteMessage that cannot write yet (the room's copy has not synced): try again later. */
+export class NotYet extends Error {}
+
 /** Writes a message whose uploads are all done into its room's document (once it has synced). */
 export type WriteMessage = (entry: OutboxEntry, attachments: Attachment[]) => Promise<void>;
 
@@ -242,6 +245,7 @@ export class MediaOutbox {
         entry.files.flatMap((f) => (f.uploaded ? [f.uploaded] : [])),
       );
     } catch (error) {
+      if (error instanceof NotYet) return "later";
       return this.fail(entry, error instanceof Error ? error.message : String(error));
     }
     entry.written = true;

@@ -4,7 +4,7 @@ import { userDocumentName } from "../../shared/document-names.ts";
 import { parseServerStateless } from "../../shared/protocol.ts";
 import { allMessages, getSequencedMessage, sendMessage } from "../../shared/room-doc/index.ts";
 import { Api } from "../api/http.ts";
-import { MediaOutbox, mediaUrlsOf, messageTypeFor } from "../media/outbox.ts";
+import { MediaOutbox, mediaUrlsOf, messageTypeFor, NotYet } from "../media/outbox.ts";
 import { waitingCount } from "../room/timeline.ts";
 import type { Session } from "../session/session-store.ts";
 import { LocalCopies } from "./local-copies.ts";
@@ -19,6 +19,8 @@ export interface SyncStatus {
 
 const OPEN_ROOMS_KEY = (userId: string) => `chat.rooms.${userId}`;
 const REMEMBERED_ROOMS = 30;
+// How long the outbox waits for a room's copy to sync before it tries again later.
+const SYNC_WAIT_MS = 20_000;
 
 /**
  * Everything the signed-in tab syncs over its one WebSocket: the private `user:<me>` document
@@ -58,7 +60,15 @@ export class ChatSync {
       const room = this.room(entry.roomId);
       // Written into a copy that has synced: one that has not may lack the message another tab
       // (or an earlier attempt) wrote, and writing it again would be a second, refused, insertion.
-      await room.whenSynced();
+      let waited: ReturnType<typeof setTimeout> | undefined;
+      const synced = await Promise.race([
+        room.whenSynced().then(() => true),
+        new Promise<boolean>((resolve) => {
+          waited = setTimeout(() => resolve(false), SYNC_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(waited);
+      if (!synced) throw new NotYet("the room has not synced yet");
       if (this.destroyed) return;
       sendMessage(room.doc, {
         id: entry.messageId,
