@@ -329,4 +329,19 @@ describe.each(backendsUnderTest())("media on %s", (backend) => {
     await cleanUpMedia(t.server.context.db, t.server.context.media.store, 24);
     expect((await download(t.server.url, ben, photo.url)).status).toBe(200);
   });
+
+  it("cleanup keeps the uploads of a deleted message while a report about it is open", async () => {
+    const { ana, ben, roomId } = await scene();
+    await new AdminOperations(t.server.context.db, { name: "cli:test", userId: null }, async () => {}).setAdmin(ana.username, true);
+    const photo = (await upload(t.server.url, ben, roomId, "rude.png", await png())).body;
+    const sent = (await ben.api.post(`/api/v1/chat/messages/${roomId}`, { message_type: "image", attachment_ids: [photo.id] })).body;
+    const report = (await ana.api.post("/api/v1/reports", { message_id: sent.id, reason: "harassment" })).body;
+    expect((await ben.api.delete(`/api/v1/chat/messages/${sent.id}`)).status).toBe(204);
+    await cleanUpMedia(t.server.context.db, t.server.context.media.store, 24);
+    // The admin reviewing the report still sees what was sent.
+    expect((await download(t.server.url, ana, photo.url)).status).toBe(200);
+    await ana.api.post(`/api/v1/admin/reports/${report.id}/resolve`, { action: "dismiss" });
+    expect((await cleanUpMedia(t.server.context.db, t.server.context.media.store, 24)).removed).toBe(1);
+    expect((await download(t.server.url, ana, photo.url)).status).toBe(404);
+  });
 });
