@@ -3,7 +3,7 @@ import { mediaPath, thumbnailPath } from "../../shared/api/media.ts";
 import { formatBytes, thumbnailSize } from "../../shared/media/limits.ts";
 import type { Attachment } from "../../shared/room-doc/index.ts";
 import { useChat } from "../session/chat-context.tsx";
-import { mediaObjectUrl, originalObjectUrl } from "./media-cache.ts";
+import { originalObjectUrl, thumbnailObjectUrl } from "./media-cache.ts";
 
 // How long an original's object URL lives after it was handed to a new tab or a download.
 const ORIGINAL_URL_MS = 60_000;
@@ -28,7 +28,7 @@ function InlineImage({ attachment }: { attachment: Attachment }) {
   const size = thumbnailSize(attachment.width ?? 1, attachment.height ?? 1);
   useEffect(() => {
     let live = true;
-    mediaObjectUrl(api, session.user.id, thumbnailPath(attachment.id), true).then(
+    thumbnailObjectUrl(api, session.user.id, thumbnailPath(attachment.id)).then(
       (url) => live && setSrc(url),
       () => live && setFailed(true),
     );
@@ -36,8 +36,20 @@ function InlineImage({ attachment }: { attachment: Attachment }) {
       live = false;
     };
   }, [api, session.user.id, attachment.id]);
-  const openOriginal = () =>
-    void mediaObjectUrl(api, session.user.id, mediaPath(attachment.id), false).then((url) => window.open(url, "_blank"));
+  // The tab opens now, inside the click (popup blockers allow only that), and gets the picture once fetched.
+  const openOriginal = () => {
+    const tab = window.open("", "_blank");
+    originalObjectUrl(api, mediaPath(attachment.id)).then(
+      (url) => {
+        if (tab) tab.location.href = url;
+        setTimeout(() => URL.revokeObjectURL(url), ORIGINAL_URL_MS);
+      },
+      () => {
+        tab?.close();
+        setFailed(true);
+      },
+    );
+  };
   return (
     <button type="button" className="inline-image" style={{ width: size.width, height: size.height }} onClick={openOriginal}>
       {src ? (

@@ -7,14 +7,14 @@ const loaded = new Map<string, Promise<string>>();
 const cacheName = (userId: string) => `chat-media:${userId}`;
 
 /**
- * An object URL for media the server guards (the request carries the session token, which an
+ * An object URL for a thumbnail the server guards (the request carries the session token, which an
  * `<img src>` cannot). Thumbnails are also kept in this account's Cache Storage, so rooms opened
  * offline still show their pictures; originals are fetched when asked for.
  */
-export function mediaObjectUrl(api: Api, userId: string, path: string, keepOffline = true): Promise<string> {
+export function thumbnailObjectUrl(api: Api, userId: string, path: string): Promise<string> {
   let url = loaded.get(path);
   if (!url) {
-    url = readThrough(api, userId, path, keepOffline).then((blob) => URL.createObjectURL(blob));
+    url = readThrough(api, userId, path).then((blob) => URL.createObjectURL(blob));
     // A failure is not remembered: the next render tries again (the connection may be back).
     url.catch(() => loaded.delete(path));
     loaded.set(path, url);
@@ -22,8 +22,8 @@ export function mediaObjectUrl(api: Api, userId: string, path: string, keepOffli
   return url;
 }
 
-async function readThrough(api: Api, userId: string, path: string, keepOffline: boolean): Promise<Blob> {
-  const cache = keepOffline && "caches" in globalThis ? await caches.open(cacheName(userId)).catch(() => null) : null;
+async function readThrough(api: Api, userId: string, path: string): Promise<Blob> {
+  const cache = "caches" in globalThis ? await caches.open(cacheName(userId)).catch(() => null) : null;
   const hit = await cache?.match(path);
   if (hit) return hit.blob();
   const blob = await api.blob(path);

@@ -343,6 +343,23 @@ describe.runIf(gate.run)("chat in Chromium", () => {
         await shots.take(member.page, `${member.username}-sees-summit-thumbnail`);
       }
       await ana.waitForMessageState("Summit photo", "saved", "seen");
+      // Clicking the thumbnail opens the original in a new tab: the whole 960 × 640 photo.
+      const [tab] = await Promise.all([
+        ben.context.waitForEvent("page"),
+        ben.message("Summit photo").getByRole("img", { name: "summit.png" }).click(),
+      ]);
+      await tab.waitForURL(/^blob:/);
+      const original = await eventually(
+        () =>
+          tab.evaluate(() => {
+            const img = document.querySelector("img");
+            return img?.complete && img.naturalWidth > 0 ? { width: img.naturalWidth, height: img.naturalHeight } : null;
+          }),
+        "the original in its tab",
+      );
+      expect(original).toEqual({ width: 960, height: 640 });
+      await shots.take(tab, "ben-opened-the-original");
+      await tab.close();
 
       await takeOffline(ben, proxy);
       await ben.sendWithFiles("From the tunnel", [await photo("tunnel.png", 400, 600, "#d5803a")]);
