@@ -5,21 +5,20 @@
  * after another over HTTP to a spawned server; CPU is the server process's user + sys time.
  */
 import sharp from "sharp";
+import { loadConfig } from "../server/config.ts";
+import { openPostgres } from "../server/db/postgres.ts";
+import { cleanUpMedia } from "../server/media/cleanup.ts";
+import { openMediaStore } from "../server/media/media-library.ts";
 import { signUp } from "../test/helpers/api-client.ts";
 import { type Backend, createThrowawayDatabase } from "../test/helpers/backends.ts";
 import { download, upload } from "../test/helpers/media-fixtures.ts";
 import { spawnServer } from "../test/helpers/server-process.ts";
 import { cpuSeconds } from "./process-cpu.ts";
+import { percentile, progress } from "./stats.ts";
 
 const IMAGES = Number(process.env.BENCH_MEDIA_IMAGES ?? 20);
 const FILES = Number(process.env.BENCH_MEDIA_FILES ?? 40);
 const ORPHANS = Number(process.env.BENCH_MEDIA_ORPHANS ?? 300);
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-const progress = (message: string) => process.stderr.write(`  ${message}\n`);
 
 /** A 12-megapixel photo with grain, as a phone takes it: a JPEG of a few megabytes. */
 async function phonePhoto(): Promise<Buffer> {
@@ -121,11 +120,7 @@ export async function mediaFigures(backend: Backend): Promise<void> {
     // Cleanup: abandoned uploads (MEDIA_UNATTACHED_HOURS=0 makes every unattached one due).
     const small = Buffer.from("abandoned draft\n");
     for (let i = 0; i < ORPHANS; i++) await upload(server.url, ana, roomId, `draft-${i}.txt`, small);
-    const { cleanUpMedia } = await import("../server/media/cleanup.ts");
-    const { openMediaStore } = await import("../server/media/media-library.ts");
-    const { loadConfig } = await import("../server/config.ts");
     if (backend === "postgres" && database.env.DATABASE_URL) {
-      const { openPostgres } = await import("../server/db/postgres.ts");
       const db = openPostgres(database.env.DATABASE_URL);
       const store = openMediaStore(loadConfig({ ...database.env }));
       const started = performance.now();

@@ -23,6 +23,7 @@ import { waitFor } from "../test/helpers/wait-for.ts";
 import { mediaFigures } from "./media.ts";
 import { cpuSeconds } from "./process-cpu.ts";
 import { socialGraphFigures } from "./social-graph.ts";
+import { percentile, progress } from "./stats.ts";
 import { validatorMicrosPerMessage } from "./validator.ts";
 
 const CLIENTS = 10;
@@ -45,8 +46,6 @@ interface Figures {
 }
 
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 /** Record, per receiving doc, when each message first appears. */
 function watchArrivals(doc: Y.Doc, sentAt: Map<string, number>, latencies: number[]): void {
@@ -66,8 +65,6 @@ async function sendAtRate(send: (i: number) => void): Promise<void> {
     send(i);
   }
 }
-
-const progress = (message: string) => process.stderr.write(`  ${message}\n`);
 
 /** What the server judges and counts: production does both; the others attribute the cost. */
 type Checks = "validation + rate limits" | "validation only" | "neither";

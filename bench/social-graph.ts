@@ -11,6 +11,7 @@ import { openDatabase } from "../server/db/open.ts";
 import { SUGGESTIONS_SQL, suggestFriends } from "../server/friends/suggestions.ts";
 import { searchUsers } from "../server/users/search.ts";
 import { type Backend, createThrowawayDatabase } from "../test/helpers/backends.ts";
+import { progress } from "./stats.ts";
 
 const USERS = 100_000;
 const FRIENDSHIPS = 1_000_000;
@@ -82,8 +83,6 @@ const SEED_BLOCKS = `INSERT INTO user_blocks (blocker_id, blocked_id)
      AND NOT EXISTS (SELECT 1 FROM friend_requests r
                       WHERE r.status = 'pending' AND ((r.requester_id, r.requestee_id) IN ((n.a, n.b), (n.b, n.a))))
   ON CONFLICT DO NOTHING`;
-
-const progress = (message: string) => process.stderr.write(`  ${message}\n`);
 
 async function timed(label: string, work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

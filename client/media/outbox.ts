@@ -60,7 +60,6 @@ export class MediaOutbox {
   private running: Promise<void> | null = null;
   private readonly timer: ReturnType<typeof setInterval>;
   private version = 0;
-  readonly loaded: Promise<void>;
 
   constructor(
     private readonly userId: string,
@@ -68,7 +67,7 @@ export class MediaOutbox {
     private readonly write: WriteMessage,
   ) {
     this.store = createStore(`chat-outbox:${userId}`, "entries");
-    this.loaded = this.reload().catch(() => {});
+    void this.reload().catch(() => {});
     this.timer = setInterval(() => this.kick(), RETRY_EVERY_MS);
   }
 
@@ -202,8 +201,7 @@ export class MediaOutbox {
   }
 
   private async drain(): Promise<void> {
-    await this.loaded;
-    // Another tab may have uploaded or written some of these meanwhile.
+    // From IndexedDB each time: another tab may have uploaded or written some of these meanwhile.
     await this.reload();
     for (const entry of this.unwritten()) {
       if (this.stopped) return;

@@ -60,15 +60,7 @@ export class ChatSync {
       const room = this.room(entry.roomId);
       // Written into a copy that has synced: one that has not may lack the message another tab
       // (or an earlier attempt) wrote, and writing it again would be a second, refused, insertion.
-      let waited: ReturnType<typeof setTimeout> | undefined;
-      const synced = await Promise.race([
-        room.whenSynced().then(() => true),
-        new Promise<boolean>((resolve) => {
-          waited = setTimeout(() => resolve(false), SYNC_WAIT_MS);
-        }),
-      ]);
-      clearTimeout(waited);
-      if (!synced) throw new NotYet("the room has not synced yet");
+      if (!(await room.syncedWithin(SYNC_WAIT_MS))) throw new NotYet("the room has not synced yet");
       if (this.destroyed) return;
       sendMessage(room.doc, {
         id: entry.messageId,

@@ -75,15 +75,22 @@ export class RoomSession {
   }
 
   /** Resolves when the current copy has synced with the server. */
-  whenSynced(): Promise<void> {
+  async whenSynced(): Promise<void> {
+    await this.syncedWithin(Number.POSITIVE_INFINITY);
+  }
+
+  /** Whether the current copy has synced with the server, waiting at most `ms` for it. */
+  syncedWithin(ms: number): Promise<boolean> {
     const provider = this.provider;
-    if (provider.isSynced) return Promise.resolve();
+    if (provider.isSynced) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const onSynced = ({ state }: { state: boolean }) => {
-        if (!state) return;
+      const done = (synced: boolean) => {
         provider.off("synced", onSynced);
-        resolve();
+        clearTimeout(timer);
+        resolve(synced);
       };
+      const onSynced = ({ state }: { state: boolean }) => state && done(true);
+      const timer = Number.isFinite(ms) ? setTimeout(() => done(false), ms) : undefined;
       provider.on("synced", onSynced);
     });
   }

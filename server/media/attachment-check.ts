@@ -1,6 +1,6 @@
 import type { Attachment } from "../../shared/room-doc/index.ts";
 import type { Queryable } from "../db/database.ts";
-import { attachmentOf, findMediaMany } from "./media-records.ts";
+import { attachmentOf, findMediaMany, type MediaRow } from "./media-records.ts";
 
 /** The uploads one new message carries. */
 export interface AttachmentUse {
@@ -17,6 +17,17 @@ const sameAttachment = (a: Attachment, b: Attachment) =>
   a.width === b.width &&
   a.height === b.height;
 
+/** Upload `id` if message `messageId` of `senderId` in `roomId` may carry it, else why not. */
+function usableUpload(row: MediaRow | undefined, id: string, roomId: string, senderId: string, messageId: string): MediaRow | string {
+  if (!row || row.room_id !== roomId || row.uploader_id !== senderId) return `Upload ${id} is not an upload of yours to this room.`;
+  if (row.message_id !== null && row.message_id !== messageId) return `Upload ${id} belongs to another message.`;
+  return row;
+}
+
+async function uploadsById(db: Queryable, ids: string[]): Promise<Map<string, MediaRow>> {
+  return new Map((await findMediaMany(db, ids)).map((row) => [row.id, row]));
+}
+
 /**
  * Check what new messages of `senderId` in `roomId` carry against the uploads table: each
  * attachment is an upload of this sender, to this room, not carried by another message, and
@@ -28,15 +39,12 @@ export async function refusedAttachments(db: Queryable, roomId: string, senderId
   const ids = uses.flatMap((u) => u.attachments.map((a) => a.id));
   if (ids.length === 0) return null;
   if (new Set(ids).size !== ids.length) return "The same upload is attached twice.";
-  const rows = new Map((await findMediaMany(db, ids)).map((row) => [row.id, row]));
+  const rows = await uploadsById(db, ids);
   for (const use of uses) {
     for (const attachment of use.attachments) {
-      const row = rows.get(attachment.id);
-      if (!row || row.room_id !== roomId || row.uploader_id !== senderId) {
-        return `Attachment ${attachment.id} is not an upload of yours to this room.`;
-      }
-      if (row.message_id !== null && row.message_id !== use.messageId) return `Attachment ${attachment.id} belongs to another message.`;
-      if (!sameAttachment(attachment, attachmentOf(row))) return `Attachment ${attachment.id} does not say what was uploaded.`;
+      const row = usableUpload(rows.get(attachment.id), attachment.id, roomId, senderId, use.messageId);
+      if (typeof row === "string") return row;
+      if (!sameAttachment(attachment, attachmentOf(row))) return `Upload ${attachment.id}: the attachment does not say what was uploaded.`;
     }
   }
   return null;
@@ -54,13 +62,11 @@ export async function attachmentsByUploadId(
   ids: string[],
 ): Promise<{ attachments: Attachment[] } | { refused: string }> {
   if (new Set(ids).size !== ids.length) return { refused: "The same upload is attached twice." };
-  const rows = new Map((await findMediaMany(db, ids)).map((row) => [row.id, row]));
+  const rows = await uploadsById(db, ids);
   const attachments: Attachment[] = [];
   for (const id of ids) {
-    const row = rows.get(id);
-    if (!row || row.room_id !== roomId || row.uploader_id !== senderId)
-      return { refused: `Upload ${id} is not an upload of yours to this room.` };
-    if (row.message_id !== null && row.message_id !== messageId) return { refused: `Upload ${id} belongs to another message.` };
+    const row = usableUpload(rows.get(id), id, roomId, senderId, messageId);
+    if (typeof row === "string") return { refused: row };
     attachments.push(attachmentOf(row));
   }
   return { attachments };

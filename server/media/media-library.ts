@@ -7,10 +7,11 @@ import type { Database } from "../db/database.ts";
 import { HttpError } from "../http/http-error.ts";
 import { consumeOrRefuse } from "../http/rate-limit.ts";
 import type { Logger } from "../logger.ts";
-import { isBlockedBetween } from "../rooms/blocking.ts";
+import { isCurrentMember } from "../rooms/membership.ts";
+import { isReadOnlyDirectRoom } from "../sync/blocked-rooms.ts";
 import { ImageRefused, prepareImage } from "./images.ts";
 import { LocalMediaStore } from "./local-store.ts";
-import { findMedia, insertMedia, type MediaRow, mayReadRoomMedia } from "./media-records.ts";
+import { findMedia, insertMedia, type MediaRow } from "./media-records.ts";
 import type { MediaStore, StoredObject } from "./media-store.ts";
 import { S3MediaStore } from "./s3-store.ts";
 import { sniffMedia } from "./sniff.ts";
@@ -69,8 +70,8 @@ export class MediaLibrary {
     private readonly logger: Logger,
   ) {}
 
+  /** Take an upload from someone `assertMayUpload` allowed (the route asks before it reads the body). */
   async upload(input: UploadInput): Promise<{ media: MediaRow; created: boolean }> {
-    await this.assertMayUpload(input.roomId, input.uploaderId);
     if (input.id) {
       const existing = await this.retried(input.id, input);
       if (existing) return { media: existing, created: false };
@@ -122,7 +123,8 @@ export class MediaLibrary {
   ): Promise<{ media: MediaRow; object: StoredObject }> {
     const media = await findMedia(this.db, id);
     const notFound = new HttpError("media_not_found", "No such upload in your rooms.");
-    if (!media || !(await mayReadRoomMedia(this.db, media.room_id, reader.id, reader.is_server_admin))) throw notFound;
+    // Members of the room read its media; server admins too (they may need to see what was reported).
+    if (!media || !(reader.is_server_admin || (await isCurrentMember(this.db, media.room_id, reader.id)))) throw notFound;
     const key = variant === "original" ? media.storage_key : media.thumbnail_key;
     if (!key) throw notFound;
     const object = await this.store.get(key);
@@ -149,17 +151,7 @@ export class MediaLibrary {
 
   /** Members upload to their rooms; nobody uploads into a direct room a block made read-only. */
   async assertMayUpload(roomId: string, userId: string): Promise<void> {
-    const { rows } = await this.db.query<{ type: "direct" | "group"; other_id: string | null }>(
-      `SELECT r.type,
-              (SELECT o.user_id::text FROM chat_participants o WHERE o.room_id = r.id AND o.user_id <> $2 LIMIT 1) AS other_id
-         FROM chat_rooms r JOIN chat_participants p ON p.room_id = r.id AND p.user_id = $2 AND p.left_at IS NULL
-        WHERE r.id = $1`,
-      [roomId, userId],
-    );
-    const room = rows[0];
-    if (!room) throw new HttpError("not_a_member", "You are not a member of this room.");
-    if (room.type === "direct" && room.other_id && (await isBlockedBetween(this.db, userId, room.other_id))) {
-      throw new HttpError("blocked", "This conversation is read-only.");
-    }
+    if (!(await isCurrentMember(this.db, roomId, userId))) throw new HttpError("not_a_member", "You are not a member of this room.");
+    if (await isReadOnlyDirectRoom(this.db, roomId)) throw new HttpError("blocked", "This conversation is read-only.");
   }
 }

@@ -73,19 +73,6 @@ export async function findMediaMany(db: Queryable, ids: string[]): Promise<Media
   return rows;
 }
 
-/**
- * Whether `userId` may read an upload of `roomId`: a current member of the room, or a server
- * admin (who may need to see what was reported).
- */
-export async function mayReadRoomMedia(db: Queryable, roomId: string, userId: string, isServerAdmin: boolean): Promise<boolean> {
-  if (isServerAdmin) return true;
-  const { rows } = await db.query("SELECT 1 FROM chat_participants WHERE room_id = $1 AND user_id = $2 AND left_at IS NULL", [
-    roomId,
-    userId,
-  ]);
-  return rows.length > 0;
-}
-
 /** Thrown inside an append when an upload was attached to another message meanwhile (another process). */
 export class AttachmentConflict extends Error {}
 

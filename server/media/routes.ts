@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { uuidParam } from "../../shared/api/common.ts";
-import { type MediaResponse, mediaUploadQuerySchema } from "../../shared/api/media.ts";
+import { type MediaResponse, type MediaUploadQuery, mediaUploadQuerySchema } from "../../shared/api/media.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireUser } from "../auth/require-user.ts";
 import type { SessionUser } from "../auth/sessions.ts";
@@ -57,7 +57,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     // Who asks, and whether they may upload here, is settled before the body is read: a stranger's
     // (or an over-size) upload is refused without the server buffering megabytes for it.
-    const uploaders = new WeakMap<FastifyRequest, SessionUser>();
+    const allowed = new WeakMap<FastifyRequest, { me: SessionUser; query: MediaUploadQuery }>();
     scope.addHook("onRequest", async (request) => {
       const me = await requireUser(db, request);
       const query = parse(mediaUploadQuerySchema, request.query, "query");
@@ -66,12 +66,13 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
         metrics.mediaUploads.inc({ outcome: "media_too_large" });
         throw tooLarge();
       }
-      uploaders.set(request, me);
+      allowed.set(request, { me, query });
     });
 
     scope.post("/api/v1/media", { bodyLimit: config.MEDIA_MAX_BYTES }, async (request, reply): Promise<MediaResponse> => {
-      const me = uploaders.get(request) ?? (await requireUser(db, request));
-      const query = parse(mediaUploadQuerySchema, request.query, "query");
+      const asked = allowed.get(request);
+      if (!asked) throw new HttpError("unauthenticated", "A valid session token is required.");
+      const { me, query } = asked;
       const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const { media: row, created } = await media
         .upload({ roomId: query.room_id, uploaderId: me.id, name: query.name, id: query.id, bytes })

@@ -51,18 +51,21 @@ describe("content filter", () => {
 describe("the server's filter rules from its configuration", () => {
   it("joins CONTENT_FILTER_FILE with the comma lists, and refuses a file whose rule does not parse", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "filter-"));
-    const file = path.join(dir, "rules.json");
-    fs.writeFileSync(
-      file,
-      JSON.stringify({ words: ["darn"], patterns: ["fr[e3]e\\s+protein"], blocked_domains: ["spam.example"], default_mode: "refuse" }),
-    );
-    const rules = loadContentFilterRules(
-      loadConfig({ CONTENT_FILTER_FILE: file, CONTENT_FILTER_WORDS: "heck", BLOCKED_LINK_DOMAINS: "scam.example" }),
-    );
-    expect(rules).toMatchObject({ words: ["darn", "heck"], blocked_domains: ["spam.example", "scam.example"], default_mode: "refuse" });
-    expect(new ContentFilter(rules).judge("Fr3e protein here", "mask")).toMatchObject({ ok: true, text: "************ here" });
-    fs.writeFileSync(file, JSON.stringify({ patterns: ["(unclosed"] }));
-    expect(() => loadContentFilterRules(loadConfig({ CONTENT_FILTER_FILE: file }))).toThrow(/Invalid content filter: patterns/);
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      const file = path.join(dir, "rules.json");
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ words: ["darn"], patterns: ["fr[e3]e\\s+protein"], blocked_domains: ["spam.example"], default_mode: "refuse" }),
+      );
+      const rules = loadContentFilterRules(
+        loadConfig({ CONTENT_FILTER_FILE: file, CONTENT_FILTER_WORDS: "heck", BLOCKED_LINK_DOMAINS: "scam.example" }),
+      );
+      expect(rules).toMatchObject({ words: ["darn", "heck"], blocked_domains: ["spam.example", "scam.example"], default_mode: "refuse" });
+      expect(new ContentFilter(rules).judge("Fr3e protein here", "mask")).toMatchObject({ ok: true, text: "************ here" });
+      fs.writeFileSync(file, JSON.stringify({ patterns: ["(unclosed"] }));
+      expect(() => loadContentFilterRules(loadConfig({ CONTENT_FILTER_FILE: file }))).toThrow(/Invalid content filter: patterns/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
