@@ -14,8 +14,10 @@ const run = promisify(execFile);
 
 describe.each(backendsUnderTest())("backup and restore on %s", (backend) => {
   const databases: ThrowawayDatabase[] = [];
+  const folders: string[] = [];
   afterAll(async () => {
     for (const d of databases) await d.drop();
+    for (const folder of folders) fs.rmSync(folder, { recursive: true, force: true });
   });
   const admin = (database: ThrowawayDatabase, ...args: string[]) =>
     run(process.execPath, ["--import", "tsx", "server/admin/cli.ts", ...args], {
@@ -34,7 +36,9 @@ describe.each(backendsUnderTest())("backup and restore on %s", (backend) => {
     const before = (await ben.api.get(`/api/v1/chat/messages/${room.id}`)).body.items;
     await original.stop(); // the embedded database is held by one process: back it up stopped
 
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "chat-backup-")), "backup.dump");
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "chat-backup-"));
+    folders.push(folder);
+    const file = path.join(folder, "backup.dump");
     expect((await admin(source, "backup", file)).stdout).toContain(`Backed up to ${file}`);
     expect(fs.statSync(file).size).toBeGreaterThan(1000);
     expect((await admin(target, "restore", file)).stdout).toContain("Restored");
