@@ -61,6 +61,10 @@ export const ERROR_CODES = {
   not_permitted: { status: 403, action: "Drop the local copy and resync: the update changed what this user may not change." },
   schema_violation: { status: 400, action: "Drop the local copy and resync: the update wrote outside the room schema." },
   update_too_large: { status: 413, action: "Drop the local copy and resync; send less at once." },
+  invalid_text: {
+    status: 400,
+    action: "Remove NUL characters and broken Unicode (lone UTF-16 surrogates) from the text, then send again.",
+  },
   clock_skew: { status: 400, action: "Fix the device clock, then retry: the message is dated in the future." },
   document_rewritten: {
     status: 409,

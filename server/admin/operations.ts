@@ -154,7 +154,8 @@ export class AdminOperations {
       const found = await verifyRoom(this.db, id);
       mismatches.push(...found);
       if (repair && found.length > 0) {
-        await repairRoom(this.db, id);
+        const { rewritten } = await repairRoom(this.db, id);
+        if (rewritten) await this.publish({ type: "documents_rewritten", documentNames: [`room:${id}`] });
         repaired.push(id);
       }
     }

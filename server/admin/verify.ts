@@ -1,6 +1,9 @@
+import type * as Y from "yjs";
 import { allMessages, lastMessage, roomMaps } from "../../shared/room-doc/index.ts";
+import { firstUnstorableText, storableJson, toStorableText } from "../../shared/text/storable.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { roomEffects } from "../sync/room-effects.ts";
+import { appendStored } from "./stored-document.ts";
 import { documentAt } from "./time-travel.ts";
 
 /** One way the relational side disagrees with a room's document. */
@@ -22,6 +25,8 @@ export async function verifyRoom(db: Queryable, roomId: string): Promise<Mismatc
   const report = (what: string, document: unknown, relational: unknown) => mismatches.push({ room_id: roomId, what, document, relational });
 
   const messages = allMessages(doc);
+  for (const id of unstorableMessageIds(doc))
+    report(`message ${id} holds text the database cannot store (NUL or a lone surrogate)`, id, null);
   const { rows: indexed } = await db.query<{ message_id: string; seq: string | number | null; sender_id: string; is_deleted: boolean }>(
     "SELECT message_id, seq, sender_id, is_deleted FROM chat_message_index WHERE room_id = $1",
     [roomId],
@@ -54,7 +59,9 @@ export async function verifyRoom(db: Queryable, roomId: string): Promise<Mismatc
   );
   const last = lastMessage(doc);
   const stored = room[0]?.last_message ?? null;
-  if ((last?.id ?? null) !== (stored?.id ?? null) || (last?.content ?? null) !== (stored?.content ?? null)) {
+  // The mirror holds text as the database can (see shared/text/storable.ts).
+  const lastContent = last?.content == null ? null : toStorableText(last.content);
+  if ((last?.id ?? null) !== (stored?.id ?? null) || lastContent !== (stored?.content ?? null)) {
     report(
       "last message",
       last ? { id: last.id, content: last.content } : null,
@@ -76,22 +83,54 @@ export async function verifyRoom(db: Queryable, roomId: string): Promise<Mismatc
 }
 
 /**
- * Rebuild a room's relational mirror from its document, in one transaction: index rows for
- * every message (extra rows removed), the last message, and every member's read marker.
+ * Messages with a field holding text the database cannot store: an older release accepted NUL,
+ * and such a message broke every later write of its room.
  */
-export async function repairRoom(db: Database, roomId: string): Promise<void> {
-  const doc = await documentAt(db, `room:${roomId}`);
-  const ids = new Set(allMessages(doc).map((m) => m.id));
-  const receiptUsers = new Set([...roomMaps(doc).receipts.keys()]);
-  const effects = roomEffects(doc, roomId, { messageIds: ids, receiptUserIds: receiptUsers }, false);
-  const last = lastMessage(doc);
-  await db.transaction(async (tx) => {
+function unstorableMessageIds(doc: Y.Doc): string[] {
+  const ids: string[] = [];
+  for (const [id, map] of roomMaps(doc).messages) {
+    if (typeof map === "object" && map !== null && firstUnstorableText(Object.fromEntries((map as Y.Map<unknown>).entries())) !== null) {
+      ids.push(id);
+    }
+  }
+  return ids;
+}
+
+/** Replace each unstorable string in the room's messages with its storable form (U+FFFD for what cannot be kept). */
+function rewriteUnstorable(doc: Y.Doc, ids: string[]): void {
+  doc.transact(() => {
+    for (const id of ids) {
+      const map = roomMaps(doc).messages.get(id) as Y.Map<unknown>;
+      for (const [key, value] of map.entries()) {
+        if (firstUnstorableText(value) !== null) map.set(key, JSON.parse(storableJson(value)));
+      }
+    }
+  });
+}
+
+/**
+ * Rebuild a room's relational mirror from its document, in one transaction: index rows for
+ * every message (extra rows removed), the last message, and every member's read marker. Text the
+ * database cannot store is first rewritten in the document itself, as a server change appended to
+ * its log; then `rewritten` is true and live processes must drop their copy (documents_rewritten).
+ */
+export async function repairRoom(db: Database, roomId: string): Promise<{ rewritten: boolean }> {
+  const stored = await documentAt(db, `room:${roomId}`);
+  const bad = unstorableMessageIds(stored);
+  stored.destroy();
+  return db.transaction(async (tx) => {
+    const { doc, changed } = await appendStored(tx, `room:${roomId}`, null, (d) => rewriteUnstorable(d, bad));
+    const ids = new Set(allMessages(doc).map((m) => m.id));
+    const receiptUsers = new Set([...roomMaps(doc).receipts.keys()]);
+    const effects = roomEffects(doc, roomId, { messageIds: ids, receiptUserIds: receiptUsers }, false);
+    const last = lastMessage(doc);
     // The index is derived: drop the room's rows and write them again from the document.
     await tx.query("DELETE FROM chat_message_index WHERE room_id = $1", [roomId]);
     // Markers only move forward in normal operation; a repair sets them to what the document says.
     await tx.query("UPDATE chat_participants SET last_read_seq = 0 WHERE room_id = $1", [roomId]);
     await effects?.(tx);
-    await tx.query("UPDATE chat_rooms SET last_message = $2::jsonb WHERE id = $1", [roomId, last ? JSON.stringify(last) : null]);
+    await tx.query("UPDATE chat_rooms SET last_message = $2::jsonb WHERE id = $1", [roomId, last ? storableJson(last) : null]);
+    doc.destroy();
+    return { rewritten: changed };
   });
-  doc.destroy();
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { reportCreateSchema } from "../../shared/api/reports.ts";
 import { getMessage } from "../../shared/room-doc/index.ts";
+import { toStorableText } from "../../shared/text/storable.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireUser } from "../auth/require-user.ts";
 import { HttpError } from "../http/http-error.ts";
@@ -21,7 +22,13 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
       throw new HttpError("message_not_found", "No such message in your rooms.");
     const message = await ctx.rooms.read(roomId, (doc) => getMessage(doc, messageId));
     if (!message || message.type === "system") throw new HttpError("message_not_found", "No such message in your rooms.");
-    return { type: "message", roomId, messageId, senderId: message.sender_id, excerpt: message.deleted ? null : message.content };
+    return {
+      type: "message",
+      roomId,
+      messageId,
+      senderId: message.sender_id,
+      excerpt: message.deleted || message.content === null ? null : toStorableText(message.content),
+    };
   }
 
   app.post("/api/v1/reports", async (request, reply) => {

@@ -1,4 +1,5 @@
 import type { PushKind } from "../../shared/api/push.ts";
+import { storableJson } from "../../shared/text/storable.ts";
 import type { Queryable } from "../db/database.ts";
 import type { AcceptedMessage } from "../sync/room-writer.ts";
 import { prefersSql } from "./preferences.ts";
@@ -53,7 +54,7 @@ export async function addRoomMessages(
        kind = CASE WHEN push_pending.kind = 'mention' THEN 'mention' ELSE EXCLUDED.kind END,
        sender_id = CASE WHEN push_pending.kind = 'mention' AND EXCLUDED.kind <> 'mention' THEN push_pending.sender_id ELSE EXCLUDED.sender_id END,
        preview = CASE WHEN push_pending.kind = 'mention' AND EXCLUDED.kind <> 'mention' THEN push_pending.preview ELSE EXCLUDED.preview END`,
-    [JSON.stringify(rows), roomCollapseKey(roomId), roomId, collapseSeconds],
+    [storableJson(rows), roomCollapseKey(roomId), roomId, collapseSeconds],
   );
   return rows.length;
 }

@@ -1,5 +1,6 @@
 import type * as Y from "yjs";
 import { getSequencedMessage, labelWithoutText, lastMessage } from "../../shared/room-doc/index.ts";
+import { storableJson } from "../../shared/text/storable.ts";
 import type { Queryable } from "../db/database.ts";
 import type { Touched } from "./touched.ts";
 
@@ -40,6 +41,7 @@ function lastMessageChange(
  * inside the log append's transaction. `newlySequenced` (messages were just accepted) moves the
  * room's `last_message_at` to now: rooms order by when the server accepted, not by client clocks.
  * Every write is idempotent: the document is the truth and replaying the effects is harmless.
+ * Text goes through storableJson: a room stored before NUL was refused must still mirror.
  */
 export function roomEffects(
   doc: Y.Doc,
@@ -81,14 +83,14 @@ export function roomEffects(
         `UPDATE chat_rooms SET last_message = $2::jsonb,
            last_message_at = CASE WHEN $3 THEN now() ELSE last_message_at END
          WHERE id = $1`,
-        [roomId, last.set ? JSON.stringify(last.set) : null, newlySequenced],
+        [roomId, last.set ? storableJson(last.set) : null, newlySequenced],
       );
     } else if (last) {
       for (const m of last.editOf) {
         await tx.query(`UPDATE chat_rooms SET last_message = $3::jsonb WHERE id = $1 AND last_message->>'id' = $2`, [
           roomId,
           m.id,
-          JSON.stringify(asLast(m)),
+          storableJson(asLast(m)),
         ]);
       }
     }

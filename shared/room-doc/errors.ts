@@ -17,6 +17,8 @@ export const ROOM_DOC_ERROR_CODES = [
   "reply_target_missing",
   /** The text is over `ROOM_DOC_LIMITS.contentChars`. */
   "content_too_long",
+  /** The text holds a NUL or a lone surrogate, which the database cannot store. */
+  "invalid_text",
   /** The message has no sequence number yet, so a read marker cannot point at it. */
   "message_not_accepted",
 ] as const satisfies readonly ErrorCode[];

@@ -1,5 +1,6 @@
 import type * as Y from "yjs";
 import { z } from "zod";
+import { firstUnstorableText } from "../text/storable.ts";
 import { RoomDocError } from "./errors.ts";
 import { messageMap } from "./maps.ts";
 import { newMessageSchema, ROOM_DOC_LIMITS, type StoredMessage } from "./schema.ts";
@@ -31,6 +32,13 @@ function missingFor(message: StoredMessage): string | null {
   }
 }
 
+/** Refuse text the database cannot hold, anywhere in what is written (see shared/text/storable.ts). */
+function assertStorable(value: unknown): void {
+  if (firstUnstorableText(value) !== null) {
+    throw new RoomDocError("invalid_text", "Text may not contain NUL characters or broken Unicode (lone surrogates).");
+  }
+}
+
 function assertContentLength(content: string | null): void {
   // Checked before the schema so that an over-long text gets its own code (413), not a generic one.
   if ((content?.length ?? 0) > ROOM_DOC_LIMITS.contentChars) {
@@ -43,6 +51,7 @@ function assertContentLength(content: string | null): void {
  * target (throws RoomDocError), and return it as the schema reads it (unknown keys dropped).
  */
 export function parseNewMessage(doc: Y.Doc, message: StoredMessage): StoredMessage {
+  assertStorable(message);
   assertContentLength(message.content);
   const parsed = newMessageSchema.safeParse(message);
   if (!parsed.success) {
@@ -65,6 +74,7 @@ export function parseNewMessage(doc: Y.Doc, message: StoredMessage): StoredMessa
  * needs. Only the content is checked, so a message stored by an older, laxer writer stays editable.
  */
 export function assertValidEdit(message: StoredMessage, content: string): void {
+  assertStorable(content);
   assertContentLength(content);
   const missing = missingFor({ ...message, content });
   if (missing) throw new RoomDocError("invalid_message", missing);
@@ -72,6 +82,7 @@ export function assertValidEdit(message: StoredMessage, content: string): void {
 
 /** Refuse an emoji the reactions key cannot hold: empty, over the limit, or containing its "|" separator. */
 export function assertValidEmoji(emoji: string): void {
+  assertStorable(emoji);
   if (emoji.length === 0 || emoji.length > ROOM_DOC_LIMITS.emojiChars || emoji.includes("|")) {
     throw new RoomDocError("invalid_message", `An emoji is 1–${ROOM_DOC_LIMITS.emojiChars} characters without "|".`);
   }

@@ -16,7 +16,8 @@ export type RefusalCode =
   | "schema_violation"
   | "update_too_large"
   | "reply_target_missing"
-  | "clock_skew";
+  | "clock_skew"
+  | "invalid_text";
 
 /** A refusal, thrown inside the validator and returned as its verdict. */
 export class Refusal extends Error {

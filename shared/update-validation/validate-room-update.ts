@@ -1,5 +1,6 @@
 import * as Y from "yjs";
 import { type Attachment, parseReactionKey, type ReceiptView, ROOM_DOC_LIMITS, roomMaps } from "../room-doc/index.ts";
+import { firstUnstorableText } from "../text/storable.ts";
 import { indexStructs, type Location, Locator } from "./locate.ts";
 import {
   checkFieldValue,
@@ -97,6 +98,7 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
     else if (owner !== author.userId) throw new Refusal("forged_author", "The update writes with another user's client id.");
     for (const s of fresh) if (s instanceof Y.Item) newItems.push(s);
   }
+  for (const item of newItems) checkStorable(item);
 
   const creations = new Map<Y.Item, NewMessage>();
   const located = newItems.map((item) => {
@@ -146,6 +148,19 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
       return carried.length > 0 ? [{ messageId: m.id, attachments: carried }] : [];
     }),
   };
+}
+
+/**
+ * Refuse a key or value the database could not hold (NUL, a lone surrogate), wherever it sits:
+ * the relational mirror, push previews and reports copy these strings into text and jsonb.
+ */
+function checkStorable(item: Y.Item): void {
+  const key = item.parentSub;
+  const values =
+    item.content instanceof Y.ContentAny ? item.content.arr : item.content instanceof Y.ContentString ? [item.content.str] : [];
+  if (firstUnstorableText([key, ...values]) !== null) {
+    throw new Refusal("invalid_text", "Text may not contain NUL characters or broken Unicode (lone surrogates).");
+  }
 }
 
 /** The value an item writes: a map entry holds one plain value; deleted content holds none. */

@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { type Refusal, RoomSession } from "../../client/sync/room-session.ts";
 import { AdminOperations } from "../../server/admin/operations.ts";
+import { documentAt } from "../../server/admin/time-travel.ts";
 import { getMessage } from "../../shared/room-doc/index.ts";
 import { readUserView } from "../../shared/user-doc/index.ts";
 import { ApiClient, signUpAll, type TestUser } from "../helpers/api-client.ts";
@@ -12,6 +13,7 @@ import { backendsUnderTest } from "../helpers/backends.ts";
 import { connectSocket, openDocument } from "../helpers/sync-client.ts";
 import { useTestServer } from "../helpers/test-server.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { insertRawMessage, validMessageFields, writeUnderClientId } from "../helpers/yjs-forgery.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const run = promisify(execFile);
@@ -150,6 +152,45 @@ describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
     // What users see came back with it: ben's unread count and the room's last message.
     const listed = (await ben.api.get("/api/v1/chat/rooms")).body.items.find((r: { id: string }) => r.id === roomId);
     expect(listed).toMatchObject({ unread_count: 0, last_message: { content: "In" } });
+  });
+
+  it("a room whose stored log holds a NUL message from an older release still loads and takes messages; --repair rewrites the text", async () => {
+    const { roomId, ana, ben } = await conversation();
+    const db = t.server.context.db;
+    const name = `room:${roomId}`;
+    // What an older release stored: a validated update whose text PostgreSQL's text and jsonb refuse.
+    const stored = await documentAt(db, name);
+    const poison = validMessageFields(ana.id, { content: "a\u0000b" });
+    const update = writeUnderClientId(stored, 123_456_789, (doc) => insertRawMessage(doc, poison));
+    stored.destroy();
+    await db.query("INSERT INTO document_updates (document_name, update, origin, user_id) VALUES ($1, $2, 'connection', $3)", [
+      name,
+      update,
+      ana.id,
+    ]);
+    await t.server.context.bus.publish({ type: "documents_rewritten", documentNames: [name] }); // as after a restart
+
+    const read = await ben.api.get(`/api/v1/chat/messages/${roomId}`);
+    expect(read.status).toBe(200);
+    expect(read.body.items.map((m: { id: string }) => m.id)).toContain(poison.id);
+    const sent = await ben.api.post(`/api/v1/chat/messages/${roomId}`, { content: "Still works" });
+    expect(sent.status).toBe(201);
+    const socket = connectSocket(t.server.wsUrl);
+    const fresh = openDocument(socket, name, ana.token);
+    await fresh.synced();
+    expect(getMessage(fresh.doc, sent.body.id)?.seq).toEqual(expect.any(Number));
+    expect(getMessage(fresh.doc, String(poison.id))?.seq).toEqual(expect.any(Number));
+
+    const found = await ops().verify(roomId);
+    expect(found.mismatches.map((m) => m.what)).toContain(
+      `message ${poison.id} holds text the database cannot store (NUL or a lone surrogate)`,
+    );
+    expect((await ops().verify(roomId, true)).repaired).toEqual([roomId]);
+    expect((await ops().verify(roomId)).mismatches).toEqual([]);
+    const after = (await ben.api.get(`/api/v1/chat/messages/${roomId}`)).body.items.find((m: { id: string }) => m.id === poison.id);
+    expect(after.content).toBe("a\uFFFDb");
+    fresh.destroy();
+    socket.destroy();
   });
 
   it("compacts a room, reporting the bytes before and after", async () => {

@@ -221,6 +221,29 @@ describe.each(backendsUnderTest())("validation of WebSocket updates on %s", (bac
     });
   });
 
+  describe("invalid_text", () => {
+    it("a member cannot send or edit in text holding NUL, which the database could not store; the room stays whole", async () => {
+      const s = await scene();
+      const id = newId();
+      await expectRefused(s, "invalid_text", {
+        attack: (doc) => insertRawMessage(doc, validMessageFields(s.eve.id, { id, content: "a\u0000b" })),
+        trace: hasMessage(id),
+      });
+      const again = await openTabs(socket(), s.eve, s.roomId, s.otherRoomId);
+      await expectRefused(s, "invalid_text", {
+        by: again,
+        attack: (doc) => fieldsOf(doc, s.evesMessage).set("content", "edited\u0000"),
+        trace: hasContent("edited\u0000"),
+      });
+      // Later writes of the room are acknowledged and stored, over both doors.
+      const third = await openTabs(socket(), s.eve, s.roomId, s.otherRoomId);
+      const after = newId();
+      sendMessage(third.room.doc, { id: after, sender_id: s.eve.id, content: "clean again" });
+      await acknowledged(third.room);
+      expect((await restMessages(s.ben, s.roomId)).map((m) => m.id)).toContain(after);
+    });
+  });
+
   describe("schema_violation", () => {
     it.each([
       ["a map", (doc: Y.Doc) => doc.getMap("evil").set("x", 1), (doc: Y.Doc) => doc.getMap("evil").size > 0],

@@ -141,6 +141,23 @@ describe("sendMessage", () => {
     expect(listMessages(doc)).toEqual([]);
   });
 
+  it("refuses NUL and lone surrogates in any text as invalid_text, writing nothing, and in edits and reactions too", () => {
+    const doc = room();
+    const kept = send(doc, ana, "kept");
+    for (const bad of ["a\u0000b", "half \uD83D of an emoji", "\uDC00"]) {
+      const attempts: Array<() => unknown> = [
+        () => send(doc, ana, bad),
+        () => send(doc, ana, "ok", { type: "location", location: { latitude: 0, longitude: 0, label: bad } }),
+        () => send(doc, ana, "ok", { type: "image", media_urls: [`https://cdn.example/${bad}`] }),
+        () => editMessage(doc, { message_id: kept, actor_id: ana, content: bad }),
+        () => addReaction(doc, { message_id: kept, user_id: ana, emoji: bad }),
+      ];
+      for (const attempt of attempts) expect(updatesOf(doc, () => refusal(attempt))).toBe(0);
+      expect(attempts.map(refusal)).toEqual(attempts.map(() => "invalid_text"));
+    }
+    expect(listMessages(doc).map((m) => m.content)).toEqual(["kept"]);
+  });
+
   it("refuses text over 4000 characters as content_too_long", () => {
     const doc = room();
     expect(refusal(() => send(doc, ana, "x".repeat(4001)))).toBe("content_too_long");

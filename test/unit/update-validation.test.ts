@@ -13,6 +13,7 @@ import {
   sendMessage,
 } from "../../shared/room-doc/index.ts";
 import { type UpdateAuthor, validateRoomUpdate } from "../../shared/update-validation/index.ts";
+import { validMessageFields } from "../helpers/yjs-forgery.ts";
 
 const ana = newId();
 const ben = newId();
@@ -127,6 +128,36 @@ describe("update validation", () => {
       system_event: { kind: "role_changed", actor_id: ben },
     });
     expect(codeOf(s.judge(sys))).toBe("not_permitted");
+  });
+
+  it("refuses NUL in every string an update writes, which the database could not store", () => {
+    const s = setup();
+    const seed = s.client(ana);
+    const target = sendMessage(seed.doc, { id: newId(), sender_id: ana, content: "before" }).id;
+    s.push(seed);
+    s.pull(seed);
+    const forged = (write: (doc: Y.Doc) => void) => {
+      const c = s.client(ana);
+      write(c.doc);
+      return codeOf(s.judge(c));
+    };
+    const message = (overrides: Record<string, unknown>) => (doc: Y.Doc) => {
+      const fields = validMessageFields(ana, overrides);
+      roomMaps(doc).messages.set(fields.id as string, new Y.Map<unknown>(Object.entries(fields)));
+    };
+    // Lone surrogates cannot reach the validator: Yjs writes strings as UTF-8, which has no
+    // encoding for them (the sender's encoder substitutes or throws). NUL it carries as it is.
+    for (const bad of ["a\u0000b", "\u0000", "trailing\u0000"]) {
+      expect(forged(message({ content: bad }))).toBe("invalid_text");
+      expect(forged(message({ type: "image", content: null, media_urls: [`https://x.test/${bad}`] }))).toBe("invalid_text");
+      expect(forged(message({ type: "location", content: null, location: { latitude: 1, longitude: 2, label: bad } }))).toBe(
+        "invalid_text",
+      );
+      expect(forged((doc) => (roomMaps(doc).messages.get(target) as Y.Map<unknown>).set("content", bad))).toBe("invalid_text");
+      expect(forged((doc) => roomMaps(doc).reactions.set(reactionKey(target, bad, ana), new Date().toISOString()))).toBe("invalid_text");
+    }
+    // Well-formed text of any script, emoji included, passes.
+    expect(forged(message({ content: "Ready 🏃‍♀️ — 準備 ✓" }))).toBe("accepted");
   });
 
   it("refuses anything outside the schema", () => {
