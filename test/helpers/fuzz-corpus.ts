@@ -50,9 +50,20 @@ function messagesOf(doc: Y.Doc): Message[] {
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789|:/.-_🔥é";
 
+/**
+ * Strings PostgreSQL's text and jsonb cannot hold or that break UTF-8 (NUL, lone surrogates,
+ * which Yjs sends as U+FFFD), and noncharacters, which are storable: none may break a room.
+ */
+export const UNSTORABLE_STRINGS = ["a\u0000b", "\u0000", "trailing\u0000", "\uD83D", "x\uDC00y", "\uFFFE\uFFFF", "\\u0000"];
+
 function text(r: Random, max = 40): string {
   const chars = [...LETTERS];
   return `${r.pick(chars.slice(0, 26))}${Array.from({ length: r.int(max) }, () => r.pick(chars)).join("")}`;
+}
+
+/** Text as a hostile client writes it: now and then with something unstorable in it. */
+function hostileText(r: Random, max = 40): string {
+  return r.chance(0.1) ? `${text(r, max)}${r.pick(UNSTORABLE_STRINGS)}${text(r, 4)}` : text(r, max);
 }
 
 /** Any value lib0 can encode in a map entry (what a hostile client may put anywhere). */
@@ -67,11 +78,20 @@ export function anyValue(r: Random, depth = 0): unknown {
     case 3:
       return r.next() * 1e6 - 5e5;
     case 4:
-      return text(r);
+      return hostileText(r);
     case 5:
       return "x".repeat(r.pick([0, 4000, 4001, 10_000]));
     case 6:
-      return r.pick([newId(), uuidv4(), new Date().toISOString(), "2099-01-01T00:00:00.000Z", "not a date", "", "|||"]);
+      return r.pick([
+        newId(),
+        uuidv4(),
+        new Date().toISOString(),
+        "2099-01-01T00:00:00.000Z",
+        "not a date",
+        "",
+        "|||",
+        ...UNSTORABLE_STRINGS,
+      ]);
     case 7:
       return r.bytes(r.int(8));
     case 8:
@@ -112,7 +132,7 @@ function fieldValue(r: Random, key: string, target: FuzzTarget): unknown {
     case "type":
       return r.pick(["text", "image", "file", "location", "system", "poll"]);
     case "content":
-      return r.pick([text(r), "", null, "y".repeat(4001)]);
+      return r.pick([hostileText(r), "", null, "y".repeat(4001), `${text(r)}${r.pick(UNSTORABLE_STRINGS)}`]);
     case "media_urls":
       return r.pick([[], ["https://example.com/a.png"], Array.from({ length: 11 }, (_, i) => `https://e.x/${i}`), ["u".repeat(2049)]]);
     case "attachments": {
