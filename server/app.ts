@@ -18,7 +18,7 @@ import { migrateUp, pendingMigrations } from "./db/migrate.ts";
 import { openDatabase } from "./db/open.ts";
 import { postgresRateLimiter } from "./db/postgres-rate-limiter.ts";
 import { friendRoutes } from "./friends/routes.ts";
-import { installErrorHandler } from "./http/error-handler.ts";
+import { installErrorHandler, onFrameworkError } from "./http/error-handler.ts";
 import { openApiDocument } from "./http/openapi.ts";
 import type { Logger } from "./logger.ts";
 import { scheduleMediaCleanup } from "./media/cleanup.ts";
@@ -135,6 +135,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const app = Fastify({
     loggerInstance: logger.child({ part: "http" }) as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
+    // A path that does not decode, or an id over the router's length limit, answers in our envelope.
+    frameworkErrors: onFrameworkError,
     // Stopping ends every connection, as it ends every WebSocket: a keep-alive socket whose last
     // response was a streamed file could otherwise hold app.close() open (seen in the media tests).
     forceCloseConnections: true,

@@ -9,16 +9,7 @@ import type { ClusterEvent } from "../cluster/bus.ts";
 import { HttpError } from "../http/http-error.ts";
 import { parse } from "../http/parse.ts";
 import { AdminOperations, Conflict, type ModeratorDelete, NotFound } from "./operations.ts";
-import { ROOM_SORTS } from "./room-report.ts";
-
-const roomsQuery = z.strictObject({
-  sort: z.enum(ROOM_SORTS).default("activity"),
-  type: z.enum(["direct", "group"]).optional(),
-  name: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-});
-const dumpQuery = z.strictObject({ at: z.iso.datetime({ offset: true }).optional() });
-const limitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+import { adminDumpQuerySchema, adminLimitQuerySchema, adminReportsQuerySchema, adminRoomsQuerySchema, usernameParam } from "./queries.ts";
 
 /** /api/v1/admin: the operator views of the stored data, for server admins only, every call audited. */
 export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operatorToken, config, rooms, media }: AppContext): void {
@@ -55,7 +46,7 @@ export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operato
 
   app.get("/api/v1/admin/rooms", async (request) => {
     const ops = await operations(request);
-    return { items: await ops.rooms(parse(roomsQuery, request.query, "query")), next_cursor: null };
+    return { items: await ops.rooms(parse(adminRoomsQuerySchema, request.query, "query")), next_cursor: null };
   });
 
   app.get("/api/v1/admin/rooms/:room_id", async (request) => {
@@ -73,13 +64,13 @@ export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operato
 
   app.get("/api/v1/admin/rooms/:room_id/dump", async (request) => {
     const ops = await operations(request);
-    const { at } = parse(dumpQuery, request.query, "query");
+    const { at } = parse(adminDumpQuerySchema, request.query, "query");
     return notFoundAsHttp(() => ops.dump(roomIdOf(request), at ? new Date(at) : undefined));
   });
 
   app.get("/api/v1/admin/rooms/:room_id/history", async (request) => {
     const ops = await operations(request);
-    const { limit } = parse(limitQuery, request.query, "query");
+    const { limit } = parse(adminLimitQuerySchema, request.query, "query");
     return { items: await notFoundAsHttp(() => ops.history(roomIdOf(request), limit)), next_cursor: null };
   });
 
@@ -109,7 +100,7 @@ export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operato
 
   app.put("/api/v1/admin/users/:username/server-admin", async (request) => {
     const ops = await operations(request);
-    const username = parse(z.string().min(1).max(64), (request.params as { username?: unknown }).username, "path.username");
+    const username = parse(usernameParam, (request.params as { username?: unknown }).username, "path.username");
     const { is_server_admin } = parse(z.strictObject({ is_server_admin: z.boolean() }), request.body);
     await notFoundAsHttp(() => ops.setAdmin(username, is_server_admin));
     return { username, is_server_admin };
@@ -117,20 +108,16 @@ export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operato
 
   app.get("/api/v1/admin/audit", async (request) => {
     const ops = await operations(request);
-    const { limit } = parse(limitQuery, request.query, "query");
+    const { limit } = parse(adminLimitQuerySchema, request.query, "query");
     return { items: await ops.audit(limit), next_cursor: null };
   });
 
-  const reportsQuery = z.strictObject({
-    status: z.enum(["open", "resolved", "all"]).default("open"),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-  });
   const usernameOf = (request: FastifyRequest) =>
-    parse(z.string().min(1).max(64), (request.params as { username?: unknown }).username, "path.username");
+    parse(usernameParam, (request.params as { username?: unknown }).username, "path.username");
 
   app.get("/api/v1/admin/reports", async (request) => {
     const ops = await operations(request);
-    const { status, limit } = parse(reportsQuery, request.query, "query");
+    const { status, limit } = parse(adminReportsQuerySchema, request.query, "query");
     return { items: await ops.reports(status, limit), next_cursor: null };
   });
 

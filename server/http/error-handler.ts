@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ErrorCode } from "../../shared/errors.ts";
 import type { Logger } from "../logger.ts";
 import { HttpError } from "./http-error.ts";
@@ -11,6 +11,22 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "invalid_request",
 };
+
+// What the router refuses before any route runs (Fastify's `frameworkErrors`), in our words.
+const ROUTER_REFUSALS: Record<string, string> = {
+  FST_ERR_BAD_URL: "The path is not valid percent-encoded UTF-8.",
+  FST_ERR_MAX_PARAM_LENGTH: "A path segment is longer than any id this API takes.",
+};
+
+/**
+ * Fastify's `frameworkErrors` option: the router's own refusals (a path that does not decode, a
+ * parameter over `maxParamLength`) are the caller's mistake, a 400 in our envelope like any other.
+ */
+export function onFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const refusal = ROUTER_REFUSALS[error.code];
+  const http = refusal ? new HttpError("invalid_request", refusal) : new HttpError("internal", "Something went wrong on the server.");
+  void reply.code(http.status).send(http.toBody());
+}
 
 /**
  * Every error leaves as `{ error: { code, message } }`: ours with their status, Fastify's parse

@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { loginRequestSchema, meResponseSchema, sessionResponseSchema, signupRequestSchema } from "../../shared/api/auth.ts";
-import { API_VERSION, listOf } from "../../shared/api/common.ts";
+import { API_VERSION, listOf, pageQuerySchema, uuidParam } from "../../shared/api/common.ts";
 import {
   blockedUserSchema,
   friendRequestAnswerSchema,
   friendRequestCreateSchema,
+  friendRequestListQuerySchema,
   friendRequestResponseSchema,
   friendResponseSchema,
+  suggestionQuerySchema,
   suggestionSchema,
 } from "../../shared/api/friends.ts";
 import { mediaResponseSchema, mediaUploadQuerySchema } from "../../shared/api/media.ts";
@@ -32,11 +34,19 @@ import {
   chatRoomCreateSchema,
   chatRoomResponseSchema,
   chatRoomUpdateSchema,
+  roomListQuerySchema,
   roomSettingsSchema,
   setRoleSchema,
 } from "../../shared/api/rooms.ts";
-import { profileResponseSchema, profileUpdateSchema, userSearchResultSchema } from "../../shared/api/users.ts";
+import { profileResponseSchema, profileUpdateSchema, userSearchQuerySchema, userSearchResultSchema } from "../../shared/api/users.ts";
 import { contentFilterRulesSchema } from "../../shared/content-filter/index.ts";
+import {
+  adminDumpQuerySchema,
+  adminLimitQuerySchema,
+  adminReportsQuerySchema,
+  adminRoomsQuerySchema,
+  usernameParam,
+} from "../admin/queries.ts";
 
 interface Route {
   method: "get" | "post" | "put" | "delete";
@@ -52,6 +62,9 @@ interface Route {
   binaryResponse?: string;
   auth?: false;
 }
+
+// What each path parameter is; every other one is a UUID.
+const PATH_PARAMS: Record<string, z.ZodType> = { username: usernameParam, emoji: reactionCreateSchema.shape.emoji };
 
 const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
@@ -72,23 +85,38 @@ const ROUTES: Route[] = [
   {
     method: "get",
     path: "/users/search",
-    summary: "People by username or display name prefix (query: q, before, limit)",
+    summary: "People by username or display name prefix",
+    query: userSearchQuerySchema,
     response: listOf(userSearchResultSchema),
   },
   { method: "get", path: "/users/{user_id}/profile", summary: "A user as I may see them", response: profileResponseSchema },
-  { method: "get", path: "/chat/friends", summary: "My friends with presence", response: listOf(friendResponseSchema) },
+  {
+    method: "get",
+    path: "/chat/friends",
+    summary: "My friends with presence",
+    query: pageQuerySchema,
+    response: listOf(friendResponseSchema),
+  },
   { method: "delete", path: "/chat/friends/{user_id}", summary: "Unfriend" },
   {
     method: "get",
     path: "/chat/friends/suggestions",
-    summary: "People my friends know, by mutual friends (query: limit)",
+    summary: "People my friends know, by mutual friends",
+    query: suggestionQuerySchema,
     response: listOf(suggestionSchema),
   },
-  { method: "get", path: "/chat/friends/blocked", summary: "Whom I blocked", response: listOf(blockedUserSchema) },
+  {
+    method: "get",
+    path: "/chat/friends/blocked",
+    summary: "Whom I blocked",
+    query: pageQuerySchema,
+    response: listOf(blockedUserSchema),
+  },
   {
     method: "get",
     path: "/chat/friends/requests",
-    summary: "Pending requests (query: direction=received|sent, before, limit)",
+    summary: "Pending requests, received or sent",
+    query: friendRequestListQuerySchema,
     response: listOf(friendRequestResponseSchema),
   },
   {
@@ -144,10 +172,20 @@ const ROUTES: Route[] = [
     body: pushPreferencesUpdateSchema,
     response: pushPreferencesSchema,
   },
-  { method: "get", path: "/admin/rooms", summary: "Server admins: every room with sizes (query: sort, type, name, limit)" },
+  { method: "get", path: "/admin/rooms", summary: "Server admins: every room with sizes", query: adminRoomsQuerySchema },
   { method: "get", path: "/admin/rooms/{room_id}", summary: "Server admins: one room, its members and last messages" },
-  { method: "get", path: "/admin/rooms/{room_id}/dump", summary: "Server admins: the room as JSON, now or at a past time (query: at)" },
-  { method: "get", path: "/admin/rooms/{room_id}/history", summary: "Server admins: the room's stored changes (query: limit)" },
+  {
+    method: "get",
+    path: "/admin/rooms/{room_id}/dump",
+    summary: "Server admins: the room as JSON, now or at a past time",
+    query: adminDumpQuerySchema,
+  },
+  {
+    method: "get",
+    path: "/admin/rooms/{room_id}/history",
+    summary: "Server admins: the room's stored changes",
+    query: adminLimitQuerySchema,
+  },
   {
     method: "post",
     path: "/admin/rooms/{room_id}/messages/{message_id}/erase",
@@ -167,7 +205,8 @@ const ROUTES: Route[] = [
   {
     method: "get",
     path: "/admin/reports",
-    summary: "Server admins: the report queue (query: status=open|resolved|all, limit)",
+    summary: "Server admins: the report queue",
+    query: adminReportsQuerySchema,
     response: listOf(adminReportSchema),
   },
   {
@@ -196,9 +235,15 @@ const ROUTES: Route[] = [
     summary: "The content filter's words, patterns, blocked domains and default mode",
     response: contentFilterRulesSchema,
   },
-  { method: "get", path: "/admin/audit", summary: "Server admins: every admin action, newest first (query: limit)" },
+  { method: "get", path: "/admin/audit", summary: "Server admins: every admin action, newest first", query: adminLimitQuerySchema },
   { method: "delete", path: "/chat/friends/block/{user_id}", summary: "Unblock a user" },
-  { method: "get", path: "/chat/rooms", summary: "My rooms, newest activity first", response: listOf(chatRoomResponseSchema) },
+  {
+    method: "get",
+    path: "/chat/rooms",
+    summary: "My rooms, newest activity first (archived=true|false: only archived ones, or only the rest)",
+    query: roomListQuerySchema,
+    response: listOf(chatRoomResponseSchema),
+  },
   {
     method: "post",
     path: "/chat/rooms",
@@ -238,7 +283,13 @@ const ROUTES: Route[] = [
     body: setRoleSchema,
     response: chatRoomResponseSchema,
   },
-  { method: "get", path: "/chat/messages/{room_id}", summary: "A page of messages, oldest first", response: listOf(messageResponseSchema) },
+  {
+    method: "get",
+    path: "/chat/messages/{room_id}",
+    summary: "A page of messages, oldest first",
+    query: pageQuerySchema,
+    response: listOf(messageResponseSchema),
+  },
   {
     method: "post",
     path: "/chat/messages/{room_id}",
@@ -270,25 +321,26 @@ const ROUTES: Route[] = [
   },
 ];
 
-const json = (schema: z.ZodType) => ({ "application/json": { schema: z.toJSONSchema(schema, { unrepresentable: "any", io: "input" }) } });
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: "any", io: "input" });
+const json = (schema: z.ZodType) => ({ "application/json": { schema: jsonSchema(schema) } });
 
 /** The OpenAPI 3.1 description of the REST API, generated from the same zod schemas the routes parse with. */
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
     const full = `/api/v1${route.path}`;
-    const parameters: unknown[] = [...full.matchAll(/\{(\w+)\}/g)].map((m) => ({
-      name: m[1],
+    const parameters: unknown[] = [...full.matchAll(/\{(\w+)\}/g)].map(([, name = ""]) => ({
+      name,
       in: "path",
       required: true,
-      schema: { type: "string" },
+      schema: jsonSchema(PATH_PARAMS[name] ?? uuidParam),
     }));
     for (const [name, schema] of Object.entries(route.query?.shape ?? {})) {
       parameters.push({
         name,
         in: "query",
         required: !(schema as z.ZodType).safeParse(undefined).success,
-        schema: z.toJSONSchema(schema as z.ZodType, { unrepresentable: "any", io: "input" }),
+        schema: jsonSchema(schema as z.ZodType),
       });
     }
     paths[full] ??= {};

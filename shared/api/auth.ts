@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { userSchema } from "./common.ts";
+import { text } from "./text.ts";
 
 export const usernameSchema = z
   .string()
@@ -10,15 +11,15 @@ export const usernameSchema = z
 /** POST /api/v1/auth/signup */
 export const signupRequestSchema = z.strictObject({
   username: usernameSchema,
-  password: z.string().min(8).max(256),
-  display_name: z.string().trim().min(1).max(64).optional(),
+  password: text().min(8).max(256),
+  display_name: text().trim().min(1).max(64).optional(),
 });
 export type SignupRequest = z.infer<typeof signupRequestSchema>;
 
 /** POST /api/v1/auth/login */
 export const loginRequestSchema = z.strictObject({
-  username: z.string().min(1).max(64),
-  password: z.string().min(1).max(256),
+  username: text().min(1).max(64),
+  password: text().min(1).max(256),
 });
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "./text.ts";
 
 /** Version of the REST API; bump when a payload changes incompatibly (a test pins the schemas). */
 export const API_VERSION = 1;
@@ -20,7 +21,7 @@ export type ListEnvelope<T> = { items: T[]; next_cursor: string | null };
 
 /** `?before=&limit=` of every list route. */
 export const pageQuerySchema = z.strictObject({
-  before: z.string().min(1).max(200).optional(),
+  before: text().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { pageQuerySchema, userSchema } from "./common.ts";
+import { text } from "./text.ts";
 
 /** A friend request's life: pending until answered (accepted, declined) or cancelled by its sender. */
 export const friendRequestStatusSchema = z.enum(["pending", "accepted", "declined", "cancelled"]);
@@ -8,7 +9,7 @@ export type FriendRequestStatus = z.infer<typeof friendRequestStatusSchema>;
 /** POST /api/v1/chat/friends/requests (the seed's FriendRequestCreate). */
 export const friendRequestCreateSchema = z.strictObject({
   requestee_id: z.uuid(),
-  message: z.string().trim().max(500).nullable().optional(),
+  message: text().trim().max(500).nullable().optional(),
 });
 export type FriendRequestCreate = z.infer<typeof friendRequestCreateSchema>;
 

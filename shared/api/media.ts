@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isUuidV7 } from "../ids.ts";
 import { attachmentSchema, ROOM_DOC_LIMITS } from "../room-doc/schema.ts";
+import { text } from "./text.ts";
 
 /**
  * POST /api/v1/media?room_id=&name=[&id=]: the body is the file's bytes (any Content-Type; the
@@ -9,7 +10,7 @@ import { attachmentSchema, ROOM_DOC_LIMITS } from "../room-doc/schema.ts";
  */
 export const mediaUploadQuerySchema = z.strictObject({
   room_id: z.uuid(),
-  name: z.string().trim().min(1).max(ROOM_DOC_LIMITS.attachmentNameChars),
+  name: text().trim().min(1).max(ROOM_DOC_LIMITS.attachmentNameChars),
   id: z.uuid().refine(isUuidV7, "must be a UUIDv7").optional(),
 });
 export type MediaUploadQuery = z.infer<typeof mediaUploadQuerySchema>;

@@ -1,21 +1,22 @@
 import { z } from "zod";
 import { isUuidV7 } from "../ids.ts";
 import { attachmentSchema, ROOM_DOC_LIMITS } from "../room-doc/schema.ts";
+import { text } from "./text.ts";
 
 /** POST /api/v1/chat/messages/{room_id} (the seed's MessageCreate plus an optional UUIDv7 id). */
 export const messageCreateSchema = z.strictObject({
   /** Made by the client before the first attempt, so a retry is stored once. */
   id: z.uuid().refine(isUuidV7, "must be a UUIDv7").optional(),
-  content: z.string().max(4000).nullable().optional(),
+  content: text().max(4000).nullable().optional(),
   message_type: z.enum(["text", "image", "file", "location"]).default("text"),
-  media_urls: z.array(z.string().max(2048)).max(10).nullable().optional(),
+  media_urls: z.array(text().max(2048)).max(10).nullable().optional(),
   /** Uploads (POST /api/v1/media) this message carries; the server fills in what each is. */
   attachment_ids: z.array(z.uuid()).max(ROOM_DOC_LIMITS.attachments).optional(),
   location: z
     .strictObject({
       latitude: z.number().min(-90).max(90),
       longitude: z.number().min(-180).max(180),
-      label: z.string().max(200).optional(),
+      label: text().max(200).optional(),
     })
     .nullable()
     .optional(),
@@ -25,10 +26,10 @@ export const messageCreateSchema = z.strictObject({
 export type MessageCreate = z.infer<typeof messageCreateSchema>;
 
 /** PUT /api/v1/chat/messages/{message_id} */
-export const messageEditSchema = z.strictObject({ content: z.string().min(1).max(4000) });
+export const messageEditSchema = z.strictObject({ content: text().min(1).max(4000) });
 
 /** POST /api/v1/chat/messages/{message_id}/reactions */
-export const reactionCreateSchema = z.strictObject({ emoji: z.string().min(1).max(32) });
+export const reactionCreateSchema = z.strictObject({ emoji: text().min(1).max(32) });
 
 /** The seed's MessageResponse, plus the server-assigned sequence number and reactions. */
 export const messageResponseSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storableText, text } from "./text.ts";
 
 // A browser's PushSubscription keys, base64url as `PushSubscription.toJSON()` gives them: p256dh
 // is an uncompressed P-256 point (65 bytes, 87 characters), auth a 16-byte secret (22 characters).
@@ -17,7 +18,7 @@ export type PushConfigResponse = z.infer<typeof pushConfigResponseSchema>;
  * endpoint must be https (see docs/push.md, "Which endpoints the server posts to").
  */
 export const pushSubscriptionCreateSchema = z.strictObject({
-  endpoint: z.url({ message: "must be a URL" }).max(2048),
+  endpoint: z.url({ message: "must be a URL" }).check(storableText).max(2048),
   expirationTime: z.number().nullable().optional(),
   keys: z.strictObject({
     p256dh: z.string().regex(base64Url(65), "must be a base64url P-256 public key (65 bytes)"),
@@ -31,7 +32,7 @@ export const pushSubscriptionResponseSchema = z.object({ id: z.uuid(), endpoint:
 export type PushSubscriptionResponse = z.infer<typeof pushSubscriptionResponseSchema>;
 
 /** DELETE /api/v1/push/subscriptions: stop sending to this endpoint (mine only; idempotent). */
-export const pushSubscriptionDeleteSchema = z.strictObject({ endpoint: z.string().min(1).max(2048) });
+export const pushSubscriptionDeleteSchema = z.strictObject({ endpoint: text().min(1).max(2048) });
 
 /** Which kinds of notification a user gets; every kind is on until they turn it off. */
 export const pushPreferencesSchema = z.object({

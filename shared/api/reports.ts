@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { userSchema } from "./common.ts";
+import { text } from "./text.ts";
 
 /** Why a member reports a message or a person. */
 export const reportReasonSchema = z.enum(["spam", "harassment", "hate", "sexual", "violence", "self_harm", "other"]);
@@ -11,7 +12,7 @@ export const reportCreateSchema = z
     message_id: z.uuid().optional(),
     user_id: z.uuid().optional(),
     reason: reportReasonSchema,
-    details: z.string().trim().max(1000).optional(),
+    details: text().trim().max(1000).optional(),
   })
   .refine((r) => (r.message_id === undefined) !== (r.user_id === undefined), {
     message: "name exactly one of message_id and user_id",
@@ -35,8 +36,8 @@ export type ReportResponse = z.infer<typeof reportResponseSchema>;
 
 /** How an admin resolves a report (POST /api/v1/admin/reports/{id}/resolve). */
 export const reportResolveSchema = z.discriminatedUnion("action", [
-  z.strictObject({ action: z.literal("dismiss"), note: z.string().max(1000).optional() }),
-  z.strictObject({ action: z.literal("delete_message"), note: z.string().max(1000).optional() }),
+  z.strictObject({ action: z.literal("dismiss"), note: text().max(1000).optional() }),
+  z.strictObject({ action: z.literal("delete_message"), note: text().max(1000).optional() }),
   z.strictObject({
     action: z.literal("suspend_user"),
     /** How long; fractions allowed (0.5 is half an hour), up to a year. */
@@ -44,7 +45,7 @@ export const reportResolveSchema = z.discriminatedUnion("action", [
       .number()
       .positive()
       .max(24 * 366),
-    note: z.string().max(1000).optional(),
+    note: text().max(1000).optional(),
   }),
 ]);
 export type ReportResolve = z.infer<typeof reportResolveSchema>;
@@ -68,7 +69,7 @@ export const suspensionSchema = z.strictObject({
     .number()
     .positive()
     .max(24 * 366),
-  reason: z.string().max(1000).optional(),
+  reason: text().max(1000).optional(),
 });
 
 /** A suspension as the admin API reports it. */

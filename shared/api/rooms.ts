@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { contentFilterModeSchema } from "../content-filter/rules.ts";
 import { userSchema } from "./common.ts";
+import { text } from "./text.ts";
 
 export const roomTypeSchema = z.enum(["direct", "group"]);
 export const roomVisibilitySchema = z.enum(["private", "public"]);
@@ -10,15 +11,15 @@ export type RoomRole = z.infer<typeof roomRoleSchema>;
 /** The seed's integration points: a room may belong to a community or a trainer's clients. */
 export const roomContextSchema = z.strictObject({
   type: z.enum(["community", "trainer"]),
-  id: z.string().min(1).max(200),
+  id: text().min(1).max(200),
 });
 
 /** POST /api/v1/chat/rooms (the seed's ChatRoomCreate). Direct rooms are get-or-create per pair. */
 export const chatRoomCreateSchema = z
   .strictObject({
     type: roomTypeSchema.default("direct"),
-    name: z.string().trim().min(1).max(100).optional(),
-    description: z.string().max(1000).optional(),
+    name: text().trim().min(1).max(100).optional(),
+    description: text().max(1000).optional(),
     visibility: roomVisibilitySchema.optional(),
     participant_ids: z.array(z.uuid()).max(256),
     context: roomContextSchema.optional(),
@@ -46,8 +47,8 @@ export type ChatRoomCreate = z.infer<typeof chatRoomCreateSchema>;
 
 /** PUT /api/v1/chat/rooms/{room_id} (groups, room admins). */
 export const chatRoomUpdateSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
-  description: z.string().max(1000).nullable().optional(),
+  name: text().trim().min(1).max(100).optional(),
+  description: text().max(1000).nullable().optional(),
   visibility: roomVisibilitySchema.optional(),
   /** Slow mode: each member (not admins) sends at most one message per this many seconds; 0 is off. */
   slow_mode_seconds: z.number().int().min(0).max(3600).optional(),
@@ -106,7 +107,7 @@ export type ChatRoomResponse = z.infer<typeof chatRoomResponseSchema>;
 
 /** GET /api/v1/chat/rooms?archived=true|false */
 export const roomListQuerySchema = z.strictObject({
-  before: z.string().min(1).max(200).optional(),
+  before: text().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   archived: z.enum(["true", "false"]).optional(),
 });

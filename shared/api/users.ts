@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { pageQuerySchema, userSchema } from "./common.ts";
+import { storableText, text } from "./text.ts";
 
 /** Who may send me friend requests. */
 export const friendRequestsFromSchema = z.enum(["everyone", "friends_of_friends", "nobody"]);
@@ -7,13 +8,14 @@ export type FriendRequestsFrom = z.infer<typeof friendRequestsFromSchema>;
 
 /** PUT /api/v1/users/me: every field optional; null clears it. */
 export const profileUpdateSchema = z.strictObject({
-  display_name: z.string().trim().min(1).max(64).nullable().optional(),
+  display_name: text().trim().min(1).max(64).nullable().optional(),
   avatar_url: z
     .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
+    .check(storableText)
     .max(2048)
     .nullable()
     .optional(),
-  bio: z.string().trim().max(500).nullable().optional(),
+  bio: text().trim().max(500).nullable().optional(),
   friend_requests_from: friendRequestsFromSchema.optional(),
 });
 export type ProfileUpdate = z.infer<typeof profileUpdateSchema>;
@@ -24,7 +26,7 @@ export type Relationship = z.infer<typeof relationshipSchema>;
 
 /** GET /api/v1/users/search?q=&before=&limit= */
 export const userSearchQuerySchema = pageQuerySchema.extend({
-  q: z.string().trim().min(1, "type at least one character").max(64),
+  q: text().trim().min(1, "type at least one character").max(64),
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 

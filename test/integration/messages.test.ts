@@ -112,6 +112,18 @@ describe.each(backendsUnderTest())("messages over REST on %s", (backend) => {
       expect.arrayContaining(["id", "content", "message_type", "media_urls", "reply_to_id"]),
     );
     expect(res.body.paths["/api/v1/auth/login"].post.security).toEqual([]);
+    // Query parameters come from the same schemas the routes parse the query with.
+    const query = (path: string) =>
+      Object.fromEntries(
+        (res.body.paths[path].get.parameters as Array<{ name: string; in: string; required: boolean }>)
+          .filter((p) => p.in === "query")
+          .map((p) => [p.name, p.required]),
+      );
+    expect(query("/api/v1/users/search")).toEqual({ q: true, before: false, limit: false });
+    expect(query("/api/v1/chat/rooms")).toEqual({ before: false, limit: false, archived: false });
+    expect(query("/api/v1/chat/messages/{room_id}")).toEqual({ before: false, limit: false });
+    const roomId = res.body.paths["/api/v1/chat/messages/{room_id}"].get.parameters.find((p: { name: string }) => p.name === "room_id");
+    expect(roomId).toMatchObject({ in: "path", required: true, schema: { type: "string", format: "uuid" } });
   });
 
   it("describes every API route the server serves", async () => {
