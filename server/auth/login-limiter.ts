@@ -6,8 +6,12 @@ import { postgresRateLimiter } from "../db/postgres-rate-limiter.ts";
 const ADDRESS_ALLOWANCE_FACTOR = 10;
 
 /**
- * Counts failed logins per username and per client address in the `rate_limits` table, through
+ * Limits login attempts per username and per client address in the `rate_limits` table, through
  * rate-limiter-flexible's Postgres store, so every server process sees the same counts.
+ *
+ * An attempt is counted before its password is checked (`consume` is one atomic upsert), and a
+ * successful one is given back: counting only after a failed check let a burst of parallel
+ * guesses all be checked before the first failure was written.
  */
 export class LoginLimiter {
   private readonly byUsername: RateLimiterPostgres;
@@ -18,34 +22,34 @@ export class LoginLimiter {
     this.byAddress = postgresRateLimiter(db, "login:addr", maxFailures * ADDRESS_ALLOWANCE_FACTOR, windowSeconds);
   }
 
-  private pairs(username: string, address: string): Array<[RateLimiterPostgres, string]> {
-    return [
-      [this.byUsername, username.toLowerCase()],
-      [this.byAddress, address],
-    ];
+  /**
+   * Count one attempt against the username and the address: 0 when it may go on to the password
+   * check, else the seconds to wait. A refused attempt leaves the other counter as it was.
+   */
+  async begin(username: string, address: string): Promise<number> {
+    const user = username.toLowerCase();
+    const userWait = await take(this.byUsername, user);
+    if (userWait > 0) return userWait;
+    const addressWait = await take(this.byAddress, address);
+    if (addressWait > 0) await this.byUsername.reward(user, 1);
+    return addressWait;
   }
 
-  /** Seconds to wait when the username or the address has used up its failures, else 0. */
-  async retryAfterSeconds(username: string, address: string): Promise<number> {
-    let waitMs = 0;
-    for (const [rl, key] of this.pairs(username, address)) {
-      const state = await rl.get(key);
-      if (state && state.consumedPoints >= rl.points) waitMs = Math.max(waitMs, state.msBeforeNext);
-    }
-    return Math.ceil(waitMs / 1000);
-  }
-
-  /** Count one failed attempt against the username and the address. */
-  async recordFailure(username: string, address: string): Promise<void> {
-    for (const [rl, key] of this.pairs(username, address)) {
-      await rl.penalty(key, 1).catch((error: unknown) => {
-        if (!(error instanceof RateLimiterRes)) throw error;
-      });
-    }
-  }
-
-  /** A successful login forgets the username's failures (not the address's). */
-  async recordSuccess(username: string): Promise<void> {
+  /** The password was right: the username's failures are forgotten and the address's attempt given back. */
+  async succeeded(username: string, address: string): Promise<void> {
     await this.byUsername.delete(username.toLowerCase());
+    await this.byAddress.reward(address, 1);
+  }
+}
+
+/** Consume one point: 0 when within the allowance, else the seconds until the window ends. */
+async function take(limiter: RateLimiterPostgres, key: string): Promise<number> {
+  try {
+    await limiter.consume(key, 1);
+    return 0;
+  } catch (error) {
+    // The library rejects with a RateLimiterRes when over the allowance, with an Error when the store fails.
+    if (!(error instanceof RateLimiterRes)) throw error;
+    return Math.max(1, Math.ceil(error.msBeforeNext / 1000));
   }
 }

@@ -6,7 +6,7 @@ import { HttpError } from "../http/http-error.ts";
 import { parse } from "../http/parse.ts";
 import { suspendedUntil } from "../moderation/suspension.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords.ts";
-import { bearerToken } from "./require-user.ts";
+import { bearerToken, requireUser } from "./require-user.ts";
 import { createSession, revokeSession } from "./sessions.ts";
 import { toUser, USER_COLUMNS } from "./user-rows.ts";
 
@@ -33,9 +33,10 @@ export function authRoutes(app: FastifyInstance, { db, loginLimiter }: AppContex
 
   app.post("/api/v1/auth/login", async (request): Promise<SessionResponse> => {
     const body = parse(loginRequestSchema, request.body);
-    const wait = await loginLimiter.retryAfterSeconds(body.username, request.ip);
+    // Counted before the password is checked, so parallel guesses cannot outrun the count.
+    const wait = await loginLimiter.begin(body.username, request.ip);
     if (wait > 0) {
-      throw new HttpError("rate_limited", `Too many failed logins. Try again in ${wait} s.`, {
+      throw new HttpError("rate_limited", `Too many login attempts. Try again in ${wait} s.`, {
         "retry-after": String(wait),
       });
     }
@@ -48,11 +49,9 @@ export function authRoutes(app: FastifyInstance, { db, loginLimiter }: AppContex
     }>(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE lower(username) = lower($1)`, [body.username]);
     const user = rows[0];
     const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), body.password);
-    if (!user || !ok) {
-      await loginLimiter.recordFailure(body.username, request.ip);
-      throw new HttpError("invalid_credentials", "Wrong username or password.");
-    }
-    await loginLimiter.recordSuccess(body.username);
+    // A failure keeps the attempt counted; a success gives it back.
+    if (!user || !ok) throw new HttpError("invalid_credentials", "Wrong username or password.");
+    await loginLimiter.succeeded(body.username, request.ip);
     // Told only after the password is right: a suspension is not revealed to whoever guesses names.
     const until = await suspendedUntil(db, user.id);
     if (until) throw new HttpError("account_suspended", `This account is suspended until ${until.toISOString()}.`);
@@ -60,9 +59,9 @@ export function authRoutes(app: FastifyInstance, { db, loginLimiter }: AppContex
   });
 
   app.post("/api/v1/auth/logout", async (request, reply) => {
-    const token = bearerToken(request);
-    if (!token) throw new HttpError("unauthenticated", "Log out needs the session token to revoke.");
-    await revokeSession(db, token);
+    // Only a live session can be ended: an unknown, expired or revoked token is 401, as on every route.
+    await requireUser(db, request);
+    await revokeSession(db, bearerToken(request));
     reply.code(204);
   });
 }
