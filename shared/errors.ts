@@ -92,6 +92,10 @@ export const ERROR_CODES = {
       "Upload the file again and attach what the upload answered: the message names an upload that is not yours, not in this room, already used or not as uploaded.",
   },
   invalid_document_name: { status: 400, action: "Use room:<uuid> or user:<uuid>." },
+  service_unavailable: {
+    status: 503,
+    action: "Wait for Retry-After seconds, then try again: the server cannot reach its database right now.",
+  },
   internal: { status: 500, action: "Report it: this is a server bug." },
 } as const;
 

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ErrorCode } from "../../shared/errors.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import type { Logger } from "../logger.ts";
 import { HttpError } from "./http-error.ts";
 
@@ -11,6 +12,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "invalid_request",
 };
+
+// A PostgreSQL restart takes seconds; a client told to wait this long usually finds it back.
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 // What the router refuses before any route runs (Fastify's `frameworkErrors`), in our words.
 const ROUTER_REFUSALS: Record<string, string> = {
@@ -30,12 +34,20 @@ export function onFrameworkError(error: FastifyError, _request: FastifyRequest, 
 
 /**
  * Every error leaves as `{ error: { code, message } }`: ours with their status, Fastify's parse
- * refusals as 4xx, and anything else as a logged 500 (a bug).
+ * refusals as 4xx, a database that cannot be reached (restarting, say) as 503 with Retry-After,
+ * and anything else as a logged 500 (a bug).
  */
 export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) {
       return reply.code(error.status).headers(error.headers).send(error.toBody());
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error, url: request.url, method: request.method }, "request failed: database unavailable");
+      const http = new HttpError("service_unavailable", "The database cannot be reached right now; try again shortly.", {
+        "retry-after": String(DATABASE_RETRY_AFTER_SECONDS),
+      });
+      return reply.code(http.status).headers(http.headers).send(http.toBody());
     }
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (mapped || (error.statusCode && error.statusCode < 500)) {
