@@ -26,6 +26,11 @@ export class Metrics {
     labelNames: ["code"],
     registers: [this.registry],
   });
+  readonly updatesDeferred = new Counter({
+    name: "chat_updates_deferred_total",
+    help: "Client updates that continued changes the server lacked (a reconnect): left for the sync exchange to bring.",
+    registers: [this.registry],
+  });
   readonly messagesAccepted = new Counter({
     name: "chat_messages_accepted_total",
     help: "Messages the server accepted and sequenced, from WebSocket and REST.",

@@ -15,6 +15,7 @@ import type { Metrics } from "../metrics.ts";
 import { isGroupAdmin } from "../rooms/membership.ts";
 import type { BlockedRooms } from "./blocked-rooms.ts";
 import { BindingConflict, type ClientBindings } from "./client-bindings.ts";
+import { GapDeferral } from "./gap-deferral.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
 import { Refusal, refusedPayload } from "./refuse.ts";
 import type { UpdateLogWriter } from "./update-log-writer.ts";
@@ -28,6 +29,7 @@ import type { UpdateLogWriter } from "./update-log-writer.ts";
 export class UpdateGate {
   /** Per document: the receipt a stale tab moved backwards, restored after the update applies. */
   readonly receiptFloors = new Map<string, Map<string, ReceiptView>>();
+  private readonly gaps = new GapDeferral();
 
   private readonly db: Database;
   private readonly log: UpdateLogWriter;
@@ -65,8 +67,13 @@ export class UpdateGate {
     const name = parseDocumentName(document.name);
     if (name?.kind !== "room") return;
     const verdict = await this.judge(document, name.roomId, user, payload);
+    if (!verdict.ok && verdict.missingDependencies && this.gaps.tolerate(connection)) {
+      this.metrics?.updatesDeferred.inc();
+      return this.gaps.defer(document, connection, payload);
+    }
     if (!verdict.ok) this.refuse(document, connection, user, verdict);
     if (!verdict.changes) return;
+    this.gaps.progressed(connection);
     if (await this.blockedRooms.isReadOnly(name.roomId)) {
       this.refuse(document, connection, user, { code: "blocked", message: "This conversation is read-only." });
     }

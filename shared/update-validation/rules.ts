@@ -24,6 +24,8 @@ export class Refusal extends Error {
   constructor(
     readonly code: RefusalCode,
     message: string,
+    /** The update continues changes the server never received (see Verdict `missingDependencies`). */
+    readonly missingDependencies = false,
   ) {
     super(message);
   }

@@ -44,7 +44,17 @@ export type Verdict =
        */
       attachments: Array<{ messageId: string; attachments: Attachment[] }>;
     }
-  | { ok: false; code: RefusalCode; message: string };
+  | {
+      ok: false;
+      code: RefusalCode;
+      message: string;
+      /**
+       * Set when the only fault is that the update continues its author's changes the server
+       * never received: an honest client's updates sent before the sync exchange that fills the
+       * gap (a reconnect). Not applied, and not an attack: the sync exchange brings it again.
+       */
+      missingDependencies?: true;
+    };
 
 interface NewMessage {
   id: string;
@@ -67,7 +77,11 @@ export function validateRoomUpdate(
   try {
     return judge(doc, update, author, bindings, now);
   } catch (error) {
-    if (error instanceof Refusal) return { ok: false, code: error.code, message: error.message };
+    if (error instanceof Refusal) {
+      return error.missingDependencies
+        ? { ok: false, code: error.code, message: error.message, missingDependencies: true }
+        : { ok: false, code: error.code, message: error.message };
+    }
     // Yjs throws on bytes that are not an update; nothing else may escape.
     return { ok: false, code: "invalid_update", message: "The update could not be decoded." };
   }
@@ -82,22 +96,26 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
   const claimed = new Set<number>();
   const newItems: Y.Item[] = [];
   const updateEnds = new Map<number, number>();
+  let gap = false;
   for (const [client, structs] of index) {
     const known = Y.getState(doc.store, client);
     const last = structs.at(-1);
     if (last) updateEnds.set(client, last.id.clock + last.length);
     const fresh = structs.filter((s) => s.id.clock + s.length > known);
     if (fresh.length === 0) continue;
+    const owner = bindings.get(client);
+    if (owner !== undefined && owner !== author.userId)
+      throw new Refusal("forged_author", "The update writes with another user's client id.");
     // An update must continue where the server's copy of that client ends: a gap means it
     // depends on changes the server never received.
     if ((fresh[0] as Y.Item | Y.GC | Y.Skip).id.clock > known || fresh.some((s) => s instanceof Y.Skip)) {
-      throw new Refusal("invalid_update", "The update depends on changes the server does not have.");
+      gap = true;
+      continue;
     }
-    const owner = bindings.get(client);
     if (owner === undefined) claimed.add(client);
-    else if (owner !== author.userId) throw new Refusal("forged_author", "The update writes with another user's client id.");
     for (const s of fresh) if (s instanceof Y.Item) newItems.push(s);
   }
+  if (gap) throw new Refusal("invalid_update", "The update depends on changes the server does not have.", true);
   for (const item of newItems) checkStorable(item);
 
   const creations = new Map<Y.Item, NewMessage>();

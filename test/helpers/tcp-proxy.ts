@@ -9,6 +9,8 @@ export interface TcpProxy {
   sever(): void;
   /** Accept and forward connections again. */
   restore(): void;
+  /** Forward new connections to another port (a restarted server listens on a new one). */
+  retarget(port: number): void;
   /** Connections open right now (each a client socket paired with its upstream socket). */
   readonly openConnections: number;
   /** Stop listening and reset every connection. */
@@ -16,7 +18,8 @@ export interface TcpProxy {
 }
 
 /** Listen on a free port of 127.0.0.1 and forward every connection to `127.0.0.1:targetPort`. */
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(initialTargetPort: number): Promise<TcpProxy> {
+  let targetPort = initialTargetPort;
   const pairs = new Set<[net.Socket, net.Socket]>();
   let severed = false;
 
@@ -77,6 +80,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     restore() {
       severed = false;
+    },
+    retarget(port) {
+      targetPort = port;
     },
     get openConnections() {
       return pairs.size;

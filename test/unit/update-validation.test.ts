@@ -321,6 +321,27 @@ describe("update validation", () => {
     }
   });
 
+  it("tells a gap in the author's own changes (a reconnect's queued updates) from a forgery", () => {
+    const s = setup();
+    const a = s.client(ana);
+    const b = s.client(ben);
+    sendMessage(b.doc, { id: newId(), sender_id: ben, content: "ben's first" });
+    s.push(b);
+    s.pull(a);
+    const before = Y.encodeStateVector(a.doc);
+    sendMessage(a.doc, { id: newId(), sender_id: ana, content: "lost in flight" });
+    const middle = Y.encodeStateVector(a.doc);
+    sendMessage(a.doc, { id: newId(), sender_id: ana, content: "queued after it" });
+    const gapped = Y.encodeStateAsUpdate(a.doc, middle);
+    expect(s.judge(a, gapped)).toMatchObject({ ok: false, code: "invalid_update", missingDependencies: true });
+    // The sync exchange then brings both, which are judged like any update.
+    expect(codeOf(s.judge(a, Y.encodeStateAsUpdate(a.doc, before)))).toBe("accepted");
+    // The same gap under another member's client id is a forgery, whatever else is wrong with it.
+    const eve = { doc: a.doc, author: { userId: admin, mayModerate: false } };
+    s.bindings.set(a.doc.clientID, ana);
+    expect(s.judge(eve, gapped)).toEqual({ ok: false, code: "forged_author", message: expect.any(String) });
+  });
+
   it("refuses deletions of changes that do not exist yet, and empty ones", () => {
     const s = setup();
     const b = s.client(ben);
