@@ -77,6 +77,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const store = new DocumentStore(db);
   const log = new UpdateLogWriter(db);
   log.onCommit = (seconds) => metrics.storeCommitSeconds.observe(seconds);
+  log.onWaitingForDatabase = (err) => logger.warn({ err }, "database unreachable: holding acknowledgements until it is back");
   const messageRate = new MessageRateLimiter(db, {
     perUserPerMinute: config.MESSAGES_PER_MINUTE,
     perUserPerTenMinutes: config.MESSAGES_ABUSE_PER_TEN_MINUTES,
@@ -158,7 +159,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       return { ok: true, database: "reachable", pending_migrations: [] };
     } catch (err) {
       logger.warn({ err }, "health check: database unreachable");
-      return reply.code(503).send({ ok: false, database: "unreachable" });
+      return reply.code(503).header("retry-after", "5").send({ ok: false, database: "unreachable" });
     }
   });
   app.get("/metrics", async (_request, reply) => {

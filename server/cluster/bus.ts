@@ -49,32 +49,72 @@ export function localBus(): ClusterBus {
 /**
  * Several processes over one PostgreSQL: LISTEN/NOTIFY on a dedicated connection. A notification
  * is delivered to every listening process, the publisher included, after the publishing
- * statement commits.
+ * statement commits. When the listening connection is lost (PostgreSQL restarting) it is opened
+ * again, with a growing pause, until the bus is closed.
  */
 export async function postgresBus(connectionString: string, onError: (error: unknown) => void): Promise<ClusterBus> {
   const emitter = new EventEmitter();
-  const listener = new pg.Client({ connectionString });
   const publisher = new pg.Pool({ connectionString, max: 2 });
   publisher.on("error", onError);
-  listener.on("error", onError);
-  await listener.connect();
-  await listener.query(`LISTEN ${CHANNEL}`);
-  listener.on("notification", (message) => {
+  let listener: pg.Client | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  const onNotification = (message: pg.Notification) => {
     try {
       const parsed = clusterEventSchema.safeParse(JSON.parse(message.payload ?? ""));
       if (parsed.success) emitter.emit("event", parsed.data);
     } catch (error) {
       onError(error);
     }
+  };
+
+  /** Open the listening connection; on failure or loss, try again after a pause that doubles (0.1 s to 5 s) while it keeps failing. */
+  const listen = async (failures: number): Promise<void> => {
+    const client = new pg.Client({ connectionString });
+    let reopened = false;
+    const reopen = (error: unknown) => {
+      if (reopened || closed) return;
+      reopened = true;
+      onError(error);
+      client.end().catch(() => {});
+      const wasListening = listener === client;
+      if (wasListening) listener = null;
+      // A connection that was listening starts the pauses again from the shortest.
+      const failed = wasListening ? 0 : failures;
+      retry = setTimeout(() => void listen(failed + 1), Math.min(100 * 2 ** failed, 5_000));
+    };
+    client.on("error", reopen);
+    client.on("end", () => reopen(new Error("cluster bus: the listening connection ended")));
+    client.on("notification", onNotification);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      if (closed) await client.end();
+      else listener = client;
+    } catch (error) {
+      reopen(error);
+      if (failures === -1) throw error;
+    }
+  };
+  // The first connection must work: a server that cannot listen does not start.
+  await listen(-1).catch(async (error: unknown) => {
+    closed = true;
+    clearTimeout(retry);
+    await publisher.end().catch(() => {});
+    throw error;
   });
+
   return {
     publish: async (event) => {
       await publisher.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify(event)]);
     },
     subscribe: (handler) => emitter.on("event", handler),
     close: async () => {
+      closed = true;
+      clearTimeout(retry);
       emitter.removeAllListeners();
-      await listener.end().catch(() => {});
+      await listener?.end().catch(() => {});
       await publisher.end().catch(() => {});
     },
   };

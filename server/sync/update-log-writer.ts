@@ -1,4 +1,5 @@
 import type { Database, Queryable } from "../db/database.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 
 /** Who made an update, as the log records it for operators. */
 export type UpdateOrigin = "connection" | "rest" | "server";
@@ -22,6 +23,12 @@ interface Pending {
 
 // Namespace of the per-document advisory locks (see DocumentStore.compact).
 export const DOCUMENT_LOCK_CLASS = 2;
+
+/**
+ * How long a batch waits for an unreachable database (PostgreSQL restarting) before its appends
+ * fail: meanwhile nothing is acknowledged, and the batch commits as soon as the database is back.
+ */
+export const OUTAGE_HOLD_MS = 30_000;
 
 /**
  * Appends updates to `document_updates` with group commit: whatever arrives while one
@@ -61,9 +68,13 @@ export class UpdateLogWriter {
       const batch = this.queue;
       this.queue = [];
       try {
-        await this.commit(batch.map((p) => p.entry));
+        await this.commitWhenReachable(batch.map((p) => p.entry));
         for (const p of batch) p.resolve();
-      } catch {
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) {
+          for (const p of batch) p.reject(error);
+          continue;
+        }
         // One bad entry must not fail the others: retry them one by one.
         for (const p of batch) {
           await this.commit([p.entry]).then(p.resolve, p.reject);
@@ -72,6 +83,23 @@ export class UpdateLogWriter {
     }
     this.flushing = null;
   }
+
+  /** Commit, retrying while the database cannot be reached, for at most OUTAGE_HOLD_MS. */
+  private async commitWhenReachable(entries: LogEntry[]): Promise<void> {
+    const since = Date.now();
+    for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+      try {
+        return await this.commit(entries);
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || Date.now() - since > OUTAGE_HOLD_MS) throw error;
+        this.onWaitingForDatabase(error);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
+  /** Told each time a commit found the database unreachable and will be tried again. */
+  onWaitingForDatabase: (error: unknown) => void = () => {};
 
   /** Told how long each commit took, in seconds (the store-latency metric). */
   onCommit: (seconds: number) => void = () => {};
