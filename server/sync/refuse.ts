@@ -23,15 +23,41 @@ export function encodeStateless(documentName: string, payload: string): Uint8Arr
   return encoding.toUint8Array(encoder);
 }
 
-/** A refusal thrown from a hook: Hocuspocus closes the document with this code and reason. */
+/**
+ * A refusal thrown from a hook: Hocuspocus closes the document with this code and reason.
+ * Whoever throws it has already logged it as one structured line. Its Error message stays empty
+ * because Hocuspocus' hook runner prints the message of every rejection it sees; the words for
+ * the client are in `detail`.
+ */
 export class Refusal extends Error {
+  override readonly name = "Refusal";
   readonly reason: ErrorCode;
+  readonly detail: string;
   constructor(
     readonly code: number,
     reason: ErrorCode,
-    message: string,
+    detail: string,
   ) {
-    super(message);
+    super("");
     this.reason = reason;
+    this.detail = detail;
   }
+}
+
+let refusalsSilenced = false;
+
+/**
+ * Hocuspocus prints every exception that closed a connection, stack trace and all, with
+ * console.error (Connection.processMessages). A Refusal is no exception: it was logged where it
+ * was decided. Drop Hocuspocus' print of one; everything else is printed as before, so an
+ * unexpected error keeps its stack. Installed once per process, whatever number of servers run.
+ */
+export function silenceRefusalsOnConsole(): void {
+  if (refusalsSilenced) return;
+  refusalsSilenced = true;
+  const print = console.error;
+  console.error = (...args: unknown[]) => {
+    if (args.some((arg) => arg instanceof Refusal)) return;
+    print.apply(console, args);
+  };
 }

@@ -20,7 +20,7 @@ import { BlockedRooms } from "./blocked-rooms.ts";
 import { ClientBindings } from "./client-bindings.ts";
 import type { DocumentStore } from "./document-store.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
-import { encodeStateless, Refusal, refusedPayload } from "./refuse.ts";
+import { encodeStateless, Refusal, refusedPayload, silenceRefusalsOnConsole } from "./refuse.ts";
 import { type AcceptedMessage, RoomWriter } from "./room-writer.ts";
 import { collectTouched, emptyTouched, type Touched } from "./touched.ts";
 import type { UpdateLogWriter } from "./update-log-writer.ts";
@@ -57,6 +57,8 @@ export function createSyncServer(deps: {
   onMessagesAccepted?: (roomId: string, accepted: AcceptedMessage[]) => void;
 }) {
   const { db, store, log, bus, logger, presence } = deps;
+  // Each refusal below is logged as one structured line; Hocuspocus would print it again with a stack.
+  silenceRefusalsOnConsole();
 
   const persistence = new UpdateLogPersistence(store, log.sinceSnapshot, deps.compactAfterUpdates, logger);
   const hocuspocus: Hocuspocus<SyncContext> = new Hocuspocus<SyncContext>({
@@ -67,8 +69,10 @@ export function createSyncServer(deps: {
     maxDebounce: 30_000,
     extensions: [persistence],
 
-    async onAuthenticate({ token, documentName, context, connectionConfig }) {
+    async onAuthenticate({ token, documentName, context, connectionConfig, socketId }) {
+      let userId: string | undefined;
       const refuse = (code: ErrorCode, message: string, closeCode: number = CLOSE_CODES.refused): never => {
+        logger.info({ document: documentName, user: userId, connection: socketId, code, reason: message }, "refused a document");
         // The socket may already be closing; the refusal below still ends this document.
         if (context.socket.readyState === context.socket.OPEN)
           context.socket.send(encodeStateless(documentName, refusedPayload(code, message)));
@@ -82,6 +86,7 @@ export function createSyncServer(deps: {
         setImmediate(() => context.socket.close(CLOSE_CODES.unauthenticated, "unauthenticated"));
         return refuse("unauthenticated", "The session token is missing, expired or revoked.", CLOSE_CODES.unauthenticated);
       }
+      userId = user.id;
       if (name?.kind === "room" && !(await isCurrentMember(db, name.roomId, user.id))) {
         refuse("not_a_member", "You are not a member of this room.");
       }

@@ -16,6 +16,8 @@ export interface ServerProcess {
   url: string;
   wsUrl: string;
   child: ChildProcess;
+  /** Every line the process has written so far, stdout and stderr interleaved as they arrived. */
+  output: string[];
   /** Resolves when the process has exited. */
   exited: Promise<number | null>;
   /** SIGKILL: no shutdown code runs, as in a power cut or an OOM kill. */
@@ -38,7 +40,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     }),
   );
   const output: string[] = [];
-  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  readline.createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => output.push(line));
   const url = await new Promise<string>((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on("line", (line) => {
@@ -57,6 +59,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/api/v1/chat/ws`,
     child,
+    output,
     exited,
     async kill9() {
       child.kill("SIGKILL");
