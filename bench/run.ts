@@ -20,6 +20,7 @@ import { signUp } from "../test/helpers/api-client.ts";
 import { type Backend, createThrowawayDatabase } from "../test/helpers/backends.ts";
 import { spawnServer } from "../test/helpers/server-process.ts";
 import { waitFor } from "../test/helpers/wait-for.ts";
+import { hotPathFigures } from "./hot-path.ts";
 import { mediaFigures } from "./media.ts";
 import { cpuSeconds } from "./process-cpu.ts";
 import { socialGraphFigures } from "./social-graph.ts";
@@ -253,6 +254,9 @@ async function floorScenario(history: number): Promise<Figures> {
     burstEntriesPerCommit: null,
   };
 }
+
+// The hot path beside stock Hocuspocus + extension-database, one busy room and many rooms (BENCH_HOT_PATH=0 skips).
+if (process.env.BENCH_HOT_PATH !== "0") await hotPathFigures();
 
 const results: Figures[] = [];
 for (const history of HISTORIES) {

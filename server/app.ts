@@ -14,6 +14,7 @@ import type { Config } from "./config.ts";
 import { loadContentFilterRules } from "./content-filter/load-rules.ts";
 import { RoomContentFilter } from "./content-filter/room-filter.ts";
 import { contentFilterRoutes } from "./content-filter/routes.ts";
+import { countingQueries } from "./db/counted.ts";
 import { migrateUp, pendingMigrations } from "./db/migrate.ts";
 import { openDatabase } from "./db/open.ts";
 import { postgresRateLimiter } from "./db/postgres-rate-limiter.ts";
@@ -61,7 +62,7 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   // Read first: a bad rule stops the start before anything is opened.
   const filterRules = loadContentFilterRules(config);
-  const db = await openDatabase(config);
+  const { db, counts: queryCounts } = countingQueries(await openDatabase(config));
   try {
     const applied = await migrateUp(db, (m) => logger.debug({ migration: m }, "migration"));
     logger.info({ backend: db.kind, applied }, "database ready");
@@ -149,8 +150,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) routes.push(`${method} ${route.url.replace(/:(\w+)/g, "{$1}")}`);
   });
-  // Liveness plus the update log's group-commit counters (entries per commit shows the batching).
-  app.get("/api/v1/health", async () => ({ ok: true, backend: db.kind, update_log: log.stats }));
+  // Liveness plus the update log's group-commit counters (entries per commit shows the batching)
+  // and the statements sent to the database (the benchmark's queries per message).
+  app.get("/api/v1/health", async () => ({ ok: true, backend: db.kind, update_log: log.stats, database: queryCounts }));
   // Readiness for orchestrators: the database answers and its schema is this build's.
   app.get("/healthz", async (_request, reply) => {
     try {
