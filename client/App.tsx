@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Api } from "./api/http.ts";
 import { clearMediaCache } from "./media/media-cache.ts";
 import { forgetThisDevice } from "./push/web-push.ts";
@@ -31,6 +31,17 @@ function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () 
     return () => started.destroy();
   }, [session]);
 
+  // Set while this tab logs out: the server then ends the session's sockets, which is no news here.
+  const loggingOut = useRef(false);
+  useEffect(() => {
+    if (!sync) return;
+    // The session was logged out in another tab of this browser, which cleared the local data:
+    // this tab signs out too, rather than retrying a token the server no longer takes.
+    return sync.onSessionEnded(() => {
+      if (!loggingOut.current) onSignedOut();
+    });
+  }, [sync, onSignedOut]);
+
   const chat = useMemo<Chat | null>(() => {
     if (!sync) return null;
     const api = new Api(() => session.token);
@@ -48,6 +59,7 @@ function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () 
         // This device must not show the next person this user's notifications.
         await forgetThisDevice(api).catch(() => {});
         // Revoke the token when the server can be reached; offline, the local data goes anyway.
+        loggingOut.current = true;
         await api.post("/api/v1/auth/logout").catch(() => {});
         sync.destroy();
         await sync.local.clearAll();

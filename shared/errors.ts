@@ -75,6 +75,10 @@ export const ERROR_CODES = {
   cannot_report_self: { status: 409, action: "Do not retry: you cannot report yourself or your own message." },
   report_resolved: { status: 409, action: "Refresh the queue: this report was already resolved." },
   account_suspended: { status: 403, action: "Wait until the suspension ends (the message says when), then log in again." },
+  session_ended: {
+    status: 401,
+    action: "Sign out on this device: the session was logged out (on this device or another tab of it); log in again to continue.",
+  },
   // The content filter (docs/moderation.md), on REST (422) and on the WebSocket (refused).
   content_blocked: { status: 422, action: "Reword the message: it contains words this room does not allow." },
   link_blocked: { status: 422, action: "Remove the link: its domain is blocked on this server." },

@@ -39,6 +39,7 @@ export class ChatSync {
   private readonly rooms = new Map<string, RoomSession>();
   private readonly listeners = new Set<() => void>();
   private readonly refusalListeners = new Set<(roomId: string, refusal: Refusal) => void>();
+  private readonly sessionEndedListeners = new Set<() => void>();
   private status: SyncStatus = { connection: "offline", waiting: 0 };
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private destroyed = false;
@@ -103,6 +104,7 @@ export class ChatSync {
       onStateless: ({ payload }) => {
         const message = parseServerStateless(payload);
         if (message?.type === "refused" && message.code === "document_rewritten") void this.reopenUserDoc();
+        if (message?.type === "refused" && message.code === "session_ended") this.sessionEnded();
       },
     });
     provider.attach();
@@ -126,6 +128,7 @@ export class ChatSync {
       userId: this.session.user.id,
       token: this.session.token,
       localCopy: this.local,
+      onSessionEnded: () => this.sessionEnded(),
     });
     this.rooms.set(roomId, session);
     this.watch(roomId, session);
@@ -146,6 +149,15 @@ export class ChatSync {
   onRefused(listener: (roomId: string, refusal: Refusal) => void): () => void {
     this.refusalListeners.add(listener);
     return () => this.refusalListeners.delete(listener);
+  }
+
+  /**
+   * Call `listener` once when the server ends this session (a logout of it, here or in another
+   * tab sharing it); returns the unsubscribe function.
+   */
+  onSessionEnded(listener: () => void): () => void {
+    this.sessionEndedListeners.add(listener);
+    return () => this.sessionEndedListeners.delete(listener);
   }
 
   getStatus = (): SyncStatus => this.status;
@@ -169,6 +181,13 @@ export class ChatSync {
     this.outbox.destroy();
     this.local.close();
     this.listeners.clear();
+  }
+
+  // Every document of the session is told at once: the listeners hear it once.
+  private sessionEnded(): void {
+    const listeners = [...this.sessionEndedListeners];
+    this.sessionEndedListeners.clear();
+    for (const listener of listeners) listener();
   }
 
   private watch(roomId: string, session: RoomSession): void {

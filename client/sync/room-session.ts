@@ -58,6 +58,8 @@ export class RoomSession {
       userId: string;
       token: string | (() => Promise<string>);
       localCopy?: LocalCopy;
+      /** The session was logged out (`session_ended`): the app signs out rather than this room recovering. */
+      onSessionEnded?: () => void;
     },
   ) {
     this.doc = new Y.Doc();
@@ -112,7 +114,11 @@ export class RoomSession {
       sessionAwareness: true,
       onStateless: ({ payload }) => {
         const message = parseServerStateless(payload);
-        if (message?.type === "refused") void this.recover(message.code, message.message);
+        if (message?.type !== "refused") return;
+        // Not this room's to recover from: the session is over and the app signs out (the tab that
+        // logged out clears the local copies).
+        if (message.code === "session_ended") this.options.onSessionEnded?.();
+        else void this.recover(message.code, message.message);
       },
     });
     provider.attach();

@@ -11,7 +11,7 @@ import { createSession, revokeSession } from "./sessions.ts";
 import { toUser, USER_COLUMNS } from "./user-rows.ts";
 
 /** /api/v1/auth: signup, login, logout. */
-export function authRoutes(app: FastifyInstance, { db, loginLimiter }: AppContext): void {
+export function authRoutes(app: FastifyInstance, { db, loginLimiter, bus }: AppContext): void {
   app.post("/api/v1/auth/signup", async (request, reply): Promise<SessionResponse> => {
     const body = parse(signupRequestSchema, request.body);
     const passwordHash = await hashPassword(body.password);
@@ -61,7 +61,9 @@ export function authRoutes(app: FastifyInstance, { db, loginLimiter }: AppContex
   app.post("/api/v1/auth/logout", async (request, reply) => {
     // Only a live session can be ended: an unknown, expired or revoked token is 401, as on every route.
     await requireUser(db, request);
-    await revokeSession(db, bearerToken(request));
+    const sessionId = await revokeSession(db, bearerToken(request));
+    // Sockets opened with this session, on whichever process holds them, end now too.
+    await bus.publish({ type: "session_revoked", sessionId });
     reply.code(204);
   });
 }

@@ -7,6 +7,14 @@ function hashToken(token: string): Buffer {
   return createHash("sha256").update(token).digest();
 }
 
+/**
+ * A session's id: names it on the cluster bus and in a socket's context without being a
+ * credential (the SHA-256 the sessions table is keyed by; the server never accepts it as a token).
+ */
+export function sessionIdOf(token: string): string {
+  return hashToken(token).toString("hex");
+}
+
 /** The user behind a live session. */
 export interface SessionUser {
   id: string;
@@ -40,7 +48,11 @@ export async function userForToken(db: Queryable, token: string): Promise<Sessio
   return rows[0] ?? null;
 }
 
-/** Revoke a session token (logout); revoking twice is harmless. */
-export async function revokeSession(db: Queryable, token: string): Promise<void> {
+/**
+ * Revoke a session token (logout); revoking twice is harmless. Returns the session's id (see
+ * sessionIdOf), for the caller to tell the live processes to close its sockets.
+ */
+export async function revokeSession(db: Queryable, token: string): Promise<string> {
   await db.query("UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL", [hashToken(token)]);
+  return sessionIdOf(token);
 }

@@ -18,6 +18,8 @@ export const clusterEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("block_changed"), userIds: z.tuple([z.string(), z.string()]) }),
   /** The user was suspended: close every socket of theirs at once (their sessions are revoked). */
   z.object({ type: z.literal("user_suspended"), userId: z.string() }),
+  /** The session was logged out: close every socket authenticated with it (never its token: its id). */
+  z.object({ type: z.literal("session_revoked"), sessionId: z.string() }),
 ]);
 export type ClusterEvent = z.infer<typeof clusterEventSchema>;
 

@@ -6,7 +6,7 @@ import type * as Y from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/errors.ts";
 import { initRoomDoc, type ReceiptView, roomMaps } from "../../shared/room-doc/index.ts";
-import { type SessionUser, userForToken } from "../auth/sessions.ts";
+import { type SessionUser, sessionIdOf, userForToken } from "../auth/sessions.ts";
 import type { ClusterBus } from "../cluster/bus.ts";
 import type { RoomContentFilter } from "../content-filter/room-filter.ts";
 import type { Database } from "../db/database.ts";
@@ -29,6 +29,8 @@ import type { UpdateLogWriter } from "./update-log-writer.ts";
 export interface SyncContext {
   socket: WebSocket;
   user?: SessionUser;
+  /** The session the document was opened with (sessionIdOf its token): a logout closes it. */
+  sessionId?: string;
   /** Set once the socket counts towards its user's presence (its first authenticated document). */
   presence?: Promise<void>;
 }
@@ -96,7 +98,7 @@ export function createSyncServer(deps: {
         connectionConfig.readOnly = true;
       }
       countTowardsPresence(context, user);
-      return { user };
+      return { user, sessionId: sessionIdOf(token ?? "") };
     },
 
     async beforeSync({ type, payload, document, connection, context }) {
@@ -231,6 +233,29 @@ export function createSyncServer(deps: {
     }
   }
 
+  /**
+   * A logout: every document opened with the session is refused `session_ended`, and a socket
+   * left with no document of another session is closed, as an unauthenticated one is. Documents
+   * of the user's other sessions stay open.
+   */
+  function closeSession(sessionId: string): void {
+    const sockets = new Set<WebSocket>();
+    for (const document of hocuspocus.documents.values()) {
+      for (const connection of document.getConnections()) {
+        const context = connection.context as SyncContext;
+        if (context.sessionId !== sessionId) continue;
+        sockets.add(context.socket);
+        connection.sendStateless(refusedPayload("session_ended", "This session was logged out."));
+        connection.close({ code: CLOSE_CODES.unauthenticated, reason: "session_ended" });
+      }
+    }
+    if (sockets.size === 0) return;
+    for (const document of hocuspocus.documents.values()) {
+      for (const connection of document.getConnections()) sockets.delete((connection.context as SyncContext).socket);
+    }
+    for (const socket of sockets) socket.close(CLOSE_CODES.unauthenticated, "session_ended");
+  }
+
   bus.subscribe((event) => {
     switch (event.type) {
       case "membership_revoked": {
@@ -256,6 +281,9 @@ export function createSyncServer(deps: {
             connection.close({ code: CLOSE_CODES.unauthenticated, reason: "account_suspended" });
           }
         }
+        return;
+      case "session_revoked":
+        closeSession(event.sessionId);
         return;
       case "presence_changed":
       case "feed_changed":
