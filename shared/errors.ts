@@ -79,6 +79,11 @@ export const ERROR_CODES = {
     status: 401,
     action: "Sign out on this device: the session was logged out (on this device or another tab of it); log in again to continue.",
   },
+  // Awareness (typing, presence) on the WebSocket (docs/api.md "Awareness").
+  awareness_too_large: {
+    status: 413,
+    action: "Send a smaller awareness state (the limit is in docs/api.md); the room was closed for this connection: reopen it.",
+  },
   // The content filter (docs/moderation.md), on REST (422) and on the WebSocket (refused).
   content_blocked: { status: 422, action: "Reword the message: it contains words this room does not allow." },
   link_blocked: { status: 422, action: "Remove the link: its domain is blocked on this server." },

@@ -103,7 +103,8 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
     if (count >= 0) log.current?.scrollTo({ top: log.current.scrollHeight });
   }, [count]);
 
-  // Say who I am in this room's awareness, so the others see me here and typing.
+  // Be present in this room's awareness, so the others see me here and typing. The server puts
+  // my session's identity in `user` whatever this says (docs/api.md "Awareness").
   useEffect(() => {
     session.provider.setAwarenessField("user", { id: myId, name: me.user.display_name ?? me.user.username });
   }, [session, myId, me.user]);

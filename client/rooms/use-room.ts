@@ -1,5 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from "react";
 import type * as Y from "yjs";
+import { parseAwarenessState } from "../../shared/awareness.ts";
 import { useChat } from "../session/chat-context.tsx";
 import type { Refusal, RoomSession } from "../sync/room-session.ts";
 
@@ -47,15 +48,17 @@ export function useRoom(roomId: string): {
   return { session, doc, refusal, dismissRefusal: () => setRefusal(null), peers: JSON.parse(peers) as Peer[] };
 }
 
-// A string snapshot, so useSyncExternalStore sees a stable value between changes.
+// A string snapshot, so useSyncExternalStore sees a stable value between changes. Only states in
+// the shape the server relays count: their `user` is the one the server stamped from the sender's
+// session, so nobody can show up here as someone else.
 function peersKey(session: RoomSession, me: string): string {
   const byUser = new Map<string, Peer>();
-  for (const [clientId, state] of session.provider.awareness?.getStates() ?? []) {
+  for (const [clientId, raw] of session.provider.awareness?.getStates() ?? []) {
     if (clientId === session.doc.clientID) continue;
-    const user = state.user as { id?: string; name?: string } | undefined;
-    if (!user?.id || user.id === me) continue;
-    const previous = byUser.get(user.id);
-    byUser.set(user.id, { userId: user.id, name: user.name ?? "Someone", typing: Boolean(state.typing) || Boolean(previous?.typing) });
+    const state = parseAwarenessState(raw);
+    if (!state || state.user.id === me) continue;
+    const previous = byUser.get(state.user.id);
+    byUser.set(state.user.id, { userId: state.user.id, name: state.user.name, typing: state.typing || Boolean(previous?.typing) });
   }
   return JSON.stringify([...byUser.values()].sort((a, b) => a.name.localeCompare(b.name)));
 }

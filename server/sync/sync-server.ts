@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Database as DatabaseExtension } from "@hocuspocus/extension-database";
-import { type Document, Hocuspocus, type onStoreDocumentPayload } from "@hocuspocus/server";
+import { type Connection, type Document, Hocuspocus, type onStoreDocumentPayload } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
 import type * as Y from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
@@ -16,6 +16,7 @@ import type { Metrics } from "../metrics.ts";
 import type { Presence } from "../presence/presence.ts";
 import { isCurrentMember } from "../rooms/membership.ts";
 import { UpdateGate } from "./accept-update.ts";
+import { AwarenessGate, type AwarenessVerdict, judgeAwarenessFrame } from "./awareness-gate.ts";
 import { BlockedRooms } from "./blocked-rooms.ts";
 import { ClientBindings } from "./client-bindings.ts";
 import type { DocumentStore } from "./document-store.ts";
@@ -101,6 +102,18 @@ export function createSyncServer(deps: {
       return { user, sessionId: sessionIdOf(token ?? "") };
     },
 
+    async beforeHandleMessage({ update, connection, context, documentName }) {
+      const verdict = judgeAwarenessFrame(update);
+      if (verdict.kind === "refuse") refuseAwareness(documentName, connection, context, verdict);
+    },
+
+    async beforeHandleAwareness({ connection, context, document, states }) {
+      // Updates from no connection are the server's own.
+      if (!connection) return;
+      const verdict = awareness.judge(document, connection, context?.user, states);
+      if (verdict.kind === "refuse") refuseAwareness(document.name, connection, context, verdict);
+    },
+
     async beforeSync({ type, payload, document, connection, context }) {
       if (type === SYNC_STEP_1 || connection.readOnly) return;
       if (!context.user) throw new Refusal(CLOSE_CODES.unauthenticated, "unauthenticated", "No user on this connection.");
@@ -138,6 +151,22 @@ export function createSyncServer(deps: {
   };
 
   const bindings = new ClientBindings(db);
+  const awareness = new AwarenessGate((documentName, clientId) => bindings.of(documentName).get(clientId));
+
+  /** Refuse the document to a connection whose awareness is abuse: told, logged once, closed. */
+  function refuseAwareness(
+    documentName: string,
+    connection: Connection,
+    context: SyncContext | undefined,
+    verdict: Extract<AwarenessVerdict, { kind: "refuse" }>,
+  ): never {
+    logger.warn(
+      { document: documentName, user: context?.user?.id, connection: connection.socketId, code: verdict.code, reason: verdict.message },
+      "refused awareness",
+    );
+    connection.sendStateless(refusedPayload(verdict.code, verdict.message));
+    throw new Refusal(CLOSE_CODES.refused, verdict.code, verdict.message);
+  }
   const blockedRooms = new BlockedRooms(db);
   const gate = new UpdateGate({
     db,
