@@ -17,6 +17,15 @@ export default defineConfig({
         navigateFallbackDenylist: [/^\/api\//],
         // Web Push: show notifications and open their room on click (client/public/push-handler.js).
         importScripts: ["push-handler.js"],
+        // The emoji font (@fontsource/noto-color-emoji) comes in ~10 MB of unicode-range slices; each
+        // is kept once a message needed it, rather than all precached at install.
+        runtimeCaching: [
+          {
+            urlPattern: ({ url }) => url.pathname.startsWith("/assets/") && /\.woff2?$/.test(url.pathname),
+            handler: "CacheFirst",
+            options: { cacheName: "emoji-font", expiration: { maxEntries: 40 } },
+          },
+        ],
       },
       manifest: {
         name: "Crew chat",

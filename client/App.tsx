@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
+import type { User } from "../shared/api/common.ts";
 import { Api } from "./api/http.ts";
 import { clearMediaCache } from "./media/media-cache.ts";
 import { forgetThisDevice } from "./push/web-push.ts";
@@ -25,6 +26,8 @@ const LOGOUT_FLUSH_MS = 5_000;
 function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
   // Made in an effect, so whatever mounts it (twice, under StrictMode) also tears it down.
   const [sync, setSync] = useState<ChatSync | null>(null);
+  // My name and picture as saved last: a profile save shows at once, without a new session.
+  const [user, setUser] = useState<User>(session.user);
   useEffect(() => {
     const started = new ChatSync(session);
     setSync(started);
@@ -47,10 +50,25 @@ function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () 
     const api = new Api(() => session.token);
     return {
       session,
+      user,
       api,
       sync,
-      async logout() {
-        const flushed = await sync.flush(LOGOUT_FLUSH_MS);
+      profileSaved(next) {
+        saveSession({ ...session, user: next });
+        setUser(next);
+      },
+      async logout(progress = () => {}) {
+        const before = sync.getStatus();
+        // Offline, waiting cannot help: ask at once. Online, say what is being sent while it goes.
+        if (before.connection !== "offline" && (before.waiting > 0 || before.connection === "syncing")) {
+          progress(
+            before.waiting > 0
+              ? `Sending ${before.waiting} waiting message${before.waiting === 1 ? "" : "s"} before logging out…`
+              : "Saving your changes before logging out…",
+          );
+        }
+        const flushed = before.connection === "offline" ? before.waiting === 0 : await sync.flush(LOGOUT_FLUSH_MS);
+        progress(null);
         if (!flushed) {
           const { waiting } = sync.getStatus();
           const what = waiting > 0 ? `${waiting} message${waiting === 1 ? "" : "s"} not yet sent` : "changes not yet saved";
@@ -69,7 +87,7 @@ function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () 
         onSignedOut();
       },
     };
-  }, [session, sync, onSignedOut]);
+  }, [session, sync, onSignedOut, user]);
 
   if (!chat) return null;
   return (

@@ -2,6 +2,7 @@ import { registerSW } from "virtual:pwa-register";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.tsx";
+import "@fontsource/noto-color-emoji/400.css";
 import "./styles.css";
 
 // The service worker caches the app shell, so the app opens with no network.

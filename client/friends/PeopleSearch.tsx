@@ -16,7 +16,7 @@ const RELATIONSHIP_WORDS: Record<UserSearchResult["relationship"], string> = {
 };
 
 /** Find people by username or display name; ask the ones I do not know yet. */
-export function PeopleSearch({ onAdd, changed }: { onAdd: (user: { id: string; name: string }) => void; changed: number }) {
+export function PeopleSearch({ onAdd, changed }: { onAdd: (user: { id: string; name: string }) => void; changed: string }) {
   const { api } = useChat();
   const [q, setQ] = useState("");
   const [hits, setHits] = useState<UserSearchResult[]>([]);

@@ -3,6 +3,7 @@ import { mediaPath, thumbnailPath } from "../../shared/api/media.ts";
 import { formatBytes, thumbnailSize } from "../../shared/media/limits.ts";
 import type { Attachment } from "../../shared/room-doc/index.ts";
 import { useChat } from "../session/chat-context.tsx";
+import { Dialog } from "../ui/Dialog.tsx";
 import { originalObjectUrl, thumbnailObjectUrl } from "./media-cache.ts";
 
 // How long an original's object URL lives after it was handed to a new tab or a download.
@@ -36,28 +37,68 @@ function InlineImage({ attachment }: { attachment: Attachment }) {
       live = false;
     };
   }, [api, session.user.id, attachment.id]);
-  // The tab opens now, inside the click (popup blockers allow only that), and gets the picture once fetched.
-  const openOriginal = () => {
-    const tab = window.open("", "_blank");
-    originalObjectUrl(api, mediaPath(attachment.id)).then(
-      (url) => {
-        if (tab) tab.location.href = url;
-        setTimeout(() => URL.revokeObjectURL(url), ORIGINAL_URL_MS);
-      },
-      () => {
-        tab?.close();
-        setFailed(true);
-      },
-    );
-  };
+  const [viewing, setViewing] = useState(false);
   return (
-    <button type="button" className="inline-image" style={{ width: size.width, height: size.height }} onClick={openOriginal}>
-      {src ? (
-        <img src={src} alt={attachment.name} width={size.width} height={size.height} />
-      ) : (
-        <span className="image-placeholder">{failed ? `${attachment.name} (offline)` : "Loading…"}</span>
-      )}
-    </button>
+    <>
+      <button
+        type="button"
+        className="inline-image"
+        style={{ width: size.width, height: size.height }}
+        onClick={() => setViewing(true)}
+        aria-haspopup="dialog"
+      >
+        {src ? (
+          <img src={src} alt={attachment.name} width={size.width} height={size.height} />
+        ) : (
+          <span className="image-placeholder">{failed ? `${attachment.name} (offline)` : "Loading…"}</span>
+        )}
+      </button>
+      {viewing && <ImageViewer attachment={attachment} onClose={() => setViewing(false)} />}
+    </>
+  );
+}
+
+/** The original picture in the app, titled with its file name, with Download and Close. */
+function ImageViewer({ attachment, onClose }: { attachment: Attachment; onClose: () => void }) {
+  const { api } = useChat();
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    let made: string | null = null;
+    originalObjectUrl(api, mediaPath(attachment.id)).then(
+      (u) => {
+        made = u;
+        if (live) setUrl(u);
+        else URL.revokeObjectURL(u);
+      },
+      (caught: unknown) => live && setError(caught instanceof Error ? caught.message : String(caught)),
+    );
+    return () => {
+      live = false;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [api, attachment.id]);
+  return (
+    <Dialog title={attachment.name} onClose={onClose} className="viewer">
+      <div className="viewer-picture">
+        {url ? <img src={url} alt={attachment.name} /> : error ? <p role="alert">{error}</p> : <p>Loading…</p>}
+      </div>
+      <p className="file-meta">
+        {attachment.width && attachment.height ? `${attachment.width} × ${attachment.height} · ` : ""}
+        {formatBytes(attachment.size)}
+      </p>
+      <div className="row dialog-buttons">
+        {url && (
+          <a className="button" href={url} download={attachment.name}>
+            Download
+          </a>
+        )}
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Dialog>
   );
 }
 

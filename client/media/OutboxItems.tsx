@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useSyncExternalStore } from "react";
 import { formatBytes } from "../../shared/media/limits.ts";
+import { StateTicks } from "../rooms/StateTicks.tsx";
 import { useChat } from "../session/chat-context.tsx";
 import type { OutboxEntry, PendingFile } from "./outbox.ts";
 
@@ -36,7 +37,7 @@ export function OutboxItems({ roomId }: { roomId: string }) {
           {entry.failure ? (
             <Refused entry={entry} onRetry={() => outbox.retry(entry.messageId)} onRemove={() => void outbox.remove(entry.messageId)} />
           ) : (
-            <span className="state state-waiting">waiting</span>
+            <StateTicks state="waiting" />
           )}
         </article>
       ))}

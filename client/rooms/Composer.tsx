@@ -1,4 +1,4 @@
-import { type ClipboardEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { type ClipboardEvent, type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
 import { formatBytes } from "../../shared/media/limits.ts";
 import type { MessageView } from "../../shared/room-doc/index.ts";
 
@@ -98,6 +98,7 @@ export function Composer(props: {
         <ul className="picked-files" aria-label="Files to send">
           {files.map((file, index) => (
             <li key={`${file.name}-${file.size}-${file.lastModified}`}>
+              <PickedPreview file={file} />
               {file.name} ({formatBytes(file.size)}){" "}
               <button type="button" aria-label={`Remove ${file.name}`} onClick={() => setFiles(files.filter((_, i) => i !== index))}>
                 ×
@@ -138,4 +139,12 @@ export function Composer(props: {
       </button>
     </div>
   );
+}
+
+/** A picked picture, small, so the sender sees what goes before sending it. */
+function PickedPreview({ file }: { file: File }) {
+  const isImage = file.type.startsWith("image/");
+  const url = useMemo(() => (isImage ? URL.createObjectURL(file) : null), [file, isImage]);
+  useEffect(() => () => (url ? URL.revokeObjectURL(url) : undefined), [url]);
+  return url ? <img className="picked-preview" src={url} alt={`Preview of ${file.name}`} /> : null;
 }

@@ -2,7 +2,9 @@ import { useState } from "react";
 import type { MessageView } from "../../shared/room-doc/index.ts";
 import { Attachments } from "../media/Attachments.tsx";
 import type { MessageState } from "../room/timeline.ts";
+import { LinkedText } from "../ui/LinkedText.tsx";
 import { timeOf } from "../ui/names.ts";
+import { StateTicks } from "./StateTicks.tsx";
 
 /** The reactions one tap away. */
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🔥", "💪", "👏"];
@@ -23,6 +25,12 @@ export function MessageItem(props: {
   /** Report someone else's message to the server admins. */
   onReport(): void;
   onToggleReaction(emoji: string): void;
+  /**
+   * The message the log's one tab stop is on (arrow keys move it): its actions show while it
+   * has focus or the pointer, so the keyboard reaches them without a tab stop per button.
+   */
+  active?: boolean;
+  onActivate?(): void;
 }) {
   const { message, me } = props;
   const [picking, setPicking] = useState(false);
@@ -38,6 +46,8 @@ export function MessageItem(props: {
     <article
       id={`m-${message.id}`}
       className={`message ${mine ? "mine" : ""}`}
+      tabIndex={props.active ? 0 : -1}
+      onFocus={props.onActivate}
       aria-label={`${props.senderName}: ${message.deleted ? "deleted" : (message.content ?? message.attachments.map((a) => a.name).join(", "))}`}
     >
       <header>
@@ -50,7 +60,7 @@ export function MessageItem(props: {
         </button>
       )}
       {(message.deleted || message.content) && (
-        <p className="content">{message.deleted ? <em>This message was deleted</em> : message.content}</p>
+        <p className="content">{message.deleted ? <em>This message was deleted</em> : <LinkedText text={message.content ?? ""} />}</p>
       )}
       {!message.deleted && <Attachments attachments={message.attachments} />}
       {Object.keys(message.reactions).length > 0 && (
@@ -64,7 +74,7 @@ export function MessageItem(props: {
           ))}
         </ul>
       )}
-      {props.state && <span className={`state state-${props.state}`}>{props.state}</span>}
+      {props.state && <StateTicks state={props.state} />}
       {props.seenBy.length > 0 && <p className="seen-by">Seen by {props.seenBy.join(", ")}</p>}
       {!message.deleted && (
         <div className="message-actions">

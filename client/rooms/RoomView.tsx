@@ -16,21 +16,40 @@ import { refusedFiles } from "../media/outbox.ts";
 import { ReportDialog, type ReportSubject } from "../moderation/ReportDialog.tsx";
 import { reloadContentFilter, useContentFilter } from "../moderation/use-content-filter.ts";
 import { noteMessageSent } from "../push/push-moment.ts";
+import { withDays } from "../room/days.ts";
 import { buildTimeline, unreadFrom } from "../room/timeline.ts";
-import { useChat, useDocValue, useUserView } from "../session/chat-context.tsx";
+import { useChat, useDocValue, useSyncStatus, useUserView } from "../session/chat-context.tsx";
+import { useConfirm } from "../ui/Confirm.tsx";
 import { ErrorAlert } from "../ui/ErrorAlert.tsx";
-import { nameOf, roomTitle } from "../ui/names.ts";
+import { ago, nameOf, roomTitle } from "../ui/names.ts";
 import { Composer } from "./Composer.tsx";
 import { GroupSettingsDialog } from "./GroupSettingsDialog.tsx";
 import { MessageItem } from "./MessageItem.tsx";
+import { useLogScroll } from "./use-log-scroll.ts";
 import { useRoom } from "./use-room.ts";
 
-// Messages rendered at first; "Load older messages" (or scrolling to the top) shows more.
-const PAGE = 50;
+// Messages rendered at first; scrolling towards the top (or "Load older messages") shows more.
+const PAGE = 100;
 
-/** One room: its history, who is here and typing, and the composer. */
-export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => void }) {
+/**
+ * One room: its history, who is here and typing, and the composer. `focusMessage` (a search
+ * result) is shown in its context and highlighted; `onBack` returns to the room list (phones).
+ */
+export function RoomView({
+  roomId,
+  focusMessage = null,
+  onLeft,
+  onBack,
+}: {
+  roomId: string;
+  focusMessage?: string | null;
+  onLeft: () => void;
+  onBack?: () => void;
+}) {
   const { session: me, api, sync } = useChat();
+  const { connection } = useSyncStatus();
+  const friends = useUserView().friends;
+  const confirm = useConfirm();
   const contentFilter = useContentFilter(api);
   const myId = me.user.id;
   const room = useUserView().rooms[roomId];
@@ -45,6 +64,9 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [reporting, setReporting] = useState<ReportSubject | null>(null);
   const log = useRef<HTMLDivElement>(null);
+  const logContent = useRef<HTMLDivElement>(null);
+  // The message the log's single tab stop is on; null: the newest.
+  const [activeId, setActiveId] = useState<string | null>(null);
 
   // Where my marker stood when I opened the room: the "New messages" divider stays there. With
   // nothing unread at that moment there is no divider: what arrives while I look is read.
@@ -97,11 +119,8 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
     }
   }, [messages, receipts, doc, myId]);
 
-  // Follow the conversation: stay at the bottom when new messages arrive.
-  const count = messages.length;
-  useEffect(() => {
-    if (count >= 0) log.current?.scrollTo({ top: log.current.scrollHeight });
-  }, [count]);
+  const loadOlder = useCallback(() => setShown((n) => n + PAGE), []);
+  const scroll = useLogScroll({ log, content: logContent, shown, canLoadOlder: shown < messages.length, loadOlder });
 
   // Be present in this room's awareness, so the others see me here and typing. The server puts
   // my session's identity in `user` whatever this says (docs/api.md "Awareness").
@@ -110,15 +129,42 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
   }, [session, myId, me.user]);
   const onTyping = useCallback((typing: boolean) => session.provider.setAwarenessField("typing", typing), [session]);
 
-  const jumpTo = (id: string) => {
-    const index = messages.findIndex((m) => m.id === id);
-    if (index >= 0 && messages.length - index > shown) setShown(messages.length - index);
-    requestAnimationFrame(() => {
-      const target = document.getElementById(`m-${id}`);
-      target?.scrollIntoView({ block: "center" });
-      target?.classList.add("flash");
-      setTimeout(() => target?.classList.remove("flash"), 1500);
-    });
+  const jumpTo = useCallback(
+    (id: string) => {
+      const index = messages.findIndex((m) => m.id === id);
+      if (index < 0) return false;
+      if (messages.length - index > shown) setShown(messages.length - index + 10);
+      scroll.release();
+      setActiveId(id);
+      requestAnimationFrame(() => {
+        const target = document.getElementById(`m-${id}`);
+        target?.scrollIntoView({ block: "center" });
+        target?.focus({ preventScroll: true });
+        target?.classList.add("flash");
+        setTimeout(() => target?.classList.remove("flash"), 2500);
+      });
+      return true;
+    },
+    [messages, shown, scroll],
+  );
+  // A search result opened here: shown in its context once the room's copy has it.
+  const focused = useRef<string | null>(null);
+  useEffect(() => {
+    if (focusMessage && focused.current !== focusMessage && jumpTo(focusMessage)) focused.current = focusMessage;
+  }, [focusMessage, jumpTo]);
+  // Arrow keys move the log's one tab stop from message to message.
+  const moveFocus = (event: React.KeyboardEvent<HTMLDivElement>) => {
+    const keys: Record<string, number> = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
+    const step = keys[event.key];
+    const current = (event.target as HTMLElement).closest("article");
+    if (step === undefined || !current || event.target !== current) return;
+    const all = [...(log.current?.querySelectorAll<HTMLElement>("article.message") ?? [])];
+    const at = all.indexOf(current);
+    const next = all[Math.max(0, Math.min(all.length - 1, Number.isFinite(step) ? at + step : step < 0 ? 0 : all.length - 1))];
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+    next.scrollIntoView({ block: "nearest" });
   };
   const toggleReaction = (m: MessageView, emoji: string) =>
     act(() =>
@@ -135,17 +181,33 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
     );
   }
   const title = room ? roomTitle(room, myId) : "Chat";
+  const other = room?.type === "direct" ? room.participants.find((p) => p.id !== myId) : undefined;
+  const friend = other ? friends[other.id] : undefined;
+  const presence = (() => {
+    if (!other) return peers.length > 0 ? `Here now: ${peers.map((p) => p.name).join(", ")}` : "Nobody else here right now";
+    if (connection === "offline") return "You are offline";
+    if (peers.some((p) => p.userId === other.id) || friend?.is_online) return "online";
+    return friend ? `last seen ${ago(friend.last_seen)}` : "";
+  })();
+  const rows = withDays(timeline);
+  const newestId = [...timeline].reverse().find((r) => r.kind === "message")?.message.id ?? null;
+  const tabStop = activeId && timeline.some((r) => r.kind === "message" && r.message.id === activeId) ? activeId : newestId;
 
   return (
     <section className="room" aria-labelledby="room-title">
       <header className="room-header">
+        {onBack && (
+          <button type="button" className="back" aria-label="Back to chats" onClick={onBack}>
+            ←
+          </button>
+        )}
         <h2 id="room-title">{title}</h2>
         {room?.type === "group" && (
           <button type="button" onClick={() => setSettingsOpen(true)}>
             Group settings
           </button>
         )}
-        <p className="here">{peers.length > 0 ? `Here now: ${peers.map((p) => p.name).join(", ")}` : "Nobody else here right now"}</p>
+        <p className="here">{presence}</p>
       </header>
       {/* An operator's rewrite (an erase) with nothing of mine unsent needs no words: the room just resynced. */}
       {refusal && !(refusal.code === "document_rewritten" && refusal.unsent.length === 0) && (
@@ -170,62 +232,74 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
           </button>
         </div>
       )}
-      <div
-        ref={log}
-        role="log"
-        aria-label="Messages"
-        className="log"
-        onScroll={(e) => {
-          if (e.currentTarget.scrollTop === 0 && shown < messages.length) setShown(shown + PAGE);
-        }}
-      >
-        {shown < messages.length && (
-          <button type="button" className="older" onClick={() => setShown(shown + PAGE)}>
-            Load older messages
-          </button>
-        )}
-        {timeline.map((row) =>
-          row.kind === "unread_divider" ? (
-            <div key="divider" className="divider">
-              <hr />
-              New messages
-            </div>
-          ) : (
-            <MessageItem
-              key={row.message.id}
-              message={row.message}
-              me={myId}
-              state={row.state}
-              senderName={nameFor(row.message.sender_id)}
-              quoted={quoteOf(row.message, byId, nameFor)}
-              seenBy={row.message.id === lastSeenMine?.id ? readBy(doc, row.message.id).map((r) => nameFor(r.user_id)) : []}
-              mayDelete={row.message.sender_id === myId || (room?.type === "group" && room.my_role === "admin")}
-              onJumpTo={jumpTo}
-              onReply={() => {
-                setEditing(null);
-                setReplyTo(row.message);
-              }}
-              onEdit={() => {
-                setReplyTo(null);
-                setEditing(row.message);
-              }}
-              onDelete={() =>
-                act(() => deleteMessage(doc, { message_id: row.message.id, actor_id: myId, may_moderate: row.message.sender_id !== myId }))
-              }
-              onReport={() =>
-                setReporting({
-                  kind: "message",
-                  id: row.message.id,
-                  quote: (row.message.content ?? "").slice(0, 200),
-                  author: nameFor(row.message.sender_id),
-                })
-              }
-              onToggleReaction={(emoji) => toggleReaction(row.message, emoji)}
-            />
-          ),
-        )}
-        <OutboxItems roomId={roomId} />
-        {messages.length === 0 && <p className="empty">No messages yet. Say hello!</p>}
+      <div ref={log} role="log" aria-label="Messages" className="log" onScroll={scroll.onScroll} onKeyDown={moveFocus}>
+        <div ref={logContent} className="log-content">
+          {shown < messages.length && (
+            <button type="button" className="older" onClick={scroll.loadOlderKeepingPlace}>
+              Load older messages
+            </button>
+          )}
+          {rows.map((row) =>
+            row.kind === "day" ? (
+              <h3 key={row.key} className="day">
+                <span>{row.label}</span>
+              </h3>
+            ) : row.kind === "unread_divider" ? (
+              <div key="divider" className="divider">
+                <hr />
+                New messages
+              </div>
+            ) : (
+              <MessageItem
+                key={row.message.id}
+                message={row.message}
+                me={myId}
+                state={row.state}
+                senderName={nameFor(row.message.sender_id)}
+                quoted={quoteOf(row.message, byId, nameFor)}
+                seenBy={row.message.id === lastSeenMine?.id ? readBy(doc, row.message.id).map((r) => nameFor(r.user_id)) : []}
+                mayDelete={row.message.sender_id === myId || (room?.type === "group" && room.my_role === "admin")}
+                onJumpTo={jumpTo}
+                active={row.message.id === tabStop}
+                onActivate={() => setActiveId(row.message.id)}
+                onReply={() => {
+                  setEditing(null);
+                  setReplyTo(row.message);
+                }}
+                onEdit={() => {
+                  setReplyTo(null);
+                  setEditing(row.message);
+                }}
+                onDelete={() =>
+                  void confirm
+                    .ask({
+                      title: "Delete this message?",
+                      body: "It is deleted for everyone in this chat: they see “This message was deleted” instead.",
+                      confirm: "Delete for everyone",
+                    })
+                    .then(
+                      (yes) =>
+                        yes &&
+                        act(() =>
+                          deleteMessage(doc, { message_id: row.message.id, actor_id: myId, may_moderate: row.message.sender_id !== myId }),
+                        ),
+                    )
+                }
+                onReport={() =>
+                  setReporting({
+                    kind: "message",
+                    id: row.message.id,
+                    quote: (row.message.content ?? "").slice(0, 200),
+                    author: nameFor(row.message.sender_id),
+                  })
+                }
+                onToggleReaction={(emoji) => toggleReaction(row.message, emoji)}
+              />
+            ),
+          )}
+          <OutboxItems roomId={roomId} />
+          {messages.length === 0 && <p className="empty">No messages yet. Say hello!</p>}
+        </div>
       </div>
       <p className="typing" aria-live="polite">
         {typing.length > 0 ? `${typing.map((p) => p.name).join(", ")} ${typing.length === 1 ? "is" : "are"} typing…` : ""}
@@ -257,6 +331,7 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
             });
             noteMessageSent();
             setReplyTo(null);
+            scroll.followMine();
             return true;
           }
           return (
@@ -264,6 +339,7 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
             act(() => {
               sendMessage(doc, { sender_id: myId, content: text, reply_to_id: replyTo?.id ?? null });
               noteMessageSent();
+              scroll.followMine();
               setReplyTo(null);
               setRetryText(undefined);
             })
@@ -281,6 +357,7 @@ export function RoomView({ roomId, onLeft }: { roomId: string; onLeft: () => voi
         }}
       />
       {reporting && <ReportDialog subject={reporting} onClose={() => setReporting(null)} />}
+      {confirm.dialog}
       {settingsOpen && room && <GroupSettingsDialog room={room} onClose={() => setSettingsOpen(false)} onLeft={onLeft} />}
     </section>
   );

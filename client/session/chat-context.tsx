@@ -1,5 +1,6 @@
 import { createContext, useContext, useMemo, useSyncExternalStore } from "react";
 import type * as Y from "yjs";
+import type { User } from "../../shared/api/common.ts";
 import { readUserView, type UserView } from "../../shared/user-doc/index.ts";
 import type { Api } from "../api/http.ts";
 import type { ChatSync, SyncStatus } from "../sync/chat-sync.ts";
@@ -8,9 +9,14 @@ import type { Session } from "./session-store.ts";
 /** What every screen of the signed-in app reaches for. */
 export interface Chat {
   session: Session;
+  /** Me as saved last (the session's user until a profile save changes it). */
+  user: User;
   api: Api;
   sync: ChatSync;
-  logout(): Promise<void>;
+  /** After a profile save: the header and this device's session show the new name. */
+  profileSaved(user: User): void;
+  /** Log out; `progress` hears what it waits for (null when done waiting). */
+  logout(progress?: (text: string | null) => void): Promise<void>;
 }
 
 export const ChatContext = createContext<Chat | null>(null);

@@ -1,7 +1,17 @@
 import { type ReactNode, useEffect, useRef } from "react";
 
 /** A modal dialog (the native one: focus is trapped and Escape closes it). */
-export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+export function Dialog({
+  title,
+  onClose,
+  children,
+  className = "",
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  className?: string;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
@@ -19,7 +29,7 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
     };
   }, []);
   return (
-    <dialog ref={ref} aria-label={title} className="dialog">
+    <dialog ref={ref} aria-label={title} className={`dialog ${className}`}>
       <h2>{title}</h2>
       {children}
     </dialog>

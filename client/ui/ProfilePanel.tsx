@@ -8,7 +8,7 @@ import { useAction } from "./use-action.ts";
 
 /** My display name, avatar, bio and who may send me friend requests. */
 export function ProfilePanel() {
-  const { api } = useChat();
+  const { api, profileSaved } = useChat();
   const [me, setMe] = useState<MeResponse | null>(null);
   const [saved, setSaved] = useState(false);
   const [run, error, busy] = useAction();
@@ -25,14 +25,14 @@ export function ProfilePanel() {
     event.preventDefault();
     void run(async () => {
       const blankIsNull = (value: string | null) => (value?.trim() ? value.trim() : null);
-      setMe(
-        await api.put<MeResponse>("/api/v1/users/me", {
-          display_name: blankIsNull(me.display_name),
-          avatar_url: blankIsNull(me.avatar_url),
-          bio: blankIsNull(me.bio),
-          friend_requests_from: me.friend_requests_from,
-        }),
-      );
+      const updated = await api.put<MeResponse>("/api/v1/users/me", {
+        display_name: blankIsNull(me.display_name),
+        avatar_url: blankIsNull(me.avatar_url),
+        bio: blankIsNull(me.bio),
+        friend_requests_from: me.friend_requests_from,
+      });
+      setMe(updated);
+      profileSaved({ id: updated.id, username: updated.username, display_name: updated.display_name, avatar_url: updated.avatar_url });
       setSaved(true);
     });
   };

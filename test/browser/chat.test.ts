@@ -9,6 +9,7 @@ import { browserSuiteGate, launchChromium, Screenshots } from "../helpers/browse
 import { ChatUser, eventually, occurrences } from "../helpers/chat-app.ts";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
+import { buildWebApp } from "../helpers/web-build.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PASSWORD = "correct horse battery";
@@ -31,12 +32,7 @@ describe.runIf(gate.run)("chat in Chromium", () => {
 
   beforeAll(async () => {
     gate.assertAvailable();
-    // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build; test what ships.
-    execFileSync("npx", ["vite", "build", "--logLevel", "warn"], {
-      cwd: root,
-      stdio: "inherit",
-      env: { ...process.env, NODE_ENV: "production" },
-    });
+    buildWebApp();
     database = await createThrowawayDatabase("postgres");
     server = await spawnServer(database.env);
     benProxy = await startTcpProxy(Number(new URL(server.url).port));
@@ -343,23 +339,21 @@ describe.runIf(gate.run)("chat in Chromium", () => {
         await shots.take(member.page, `${member.username}-sees-summit-thumbnail`);
       }
       await ana.waitForMessageState("Summit photo", "saved", "seen");
-      // Clicking the thumbnail opens the original in a new tab: the whole 960 × 640 photo.
-      const [tab] = await Promise.all([
-        ben.context.waitForEvent("page"),
-        ben.message("Summit photo").getByRole("img", { name: "summit.png" }).click(),
-      ]);
-      await tab.waitForURL(/^blob:/);
+      // Clicking the thumbnail opens the original in the app's viewer, titled with the file name: the whole 960 × 640 photo.
+      await ben.message("Summit photo").getByRole("img", { name: "summit.png" }).click();
+      const viewer = ben.page.getByRole("dialog", { name: "summit.png" });
       const original = await eventually(
         () =>
-          tab.evaluate(() => {
-            const img = document.querySelector("img");
-            return img?.complete && img.naturalWidth > 0 ? { width: img.naturalWidth, height: img.naturalHeight } : null;
+          viewer.getByRole("img", { name: "summit.png" }).evaluate((element) => {
+            const img = element as HTMLImageElement;
+            return img.complete && img.naturalWidth > 0 ? { width: img.naturalWidth, height: img.naturalHeight } : null;
           }),
-        "the original in its tab",
+        "the original in the viewer",
       );
       expect(original).toEqual({ width: 960, height: 640 });
-      await shots.take(tab, "ben-opened-the-original");
-      await tab.close();
+      await shots.take(ben.page, "ben-opened-the-original");
+      await viewer.getByRole("button", { name: "Close" }).click();
+      await viewer.waitFor({ state: "hidden" });
 
       await takeOffline(ben, proxy);
       await ben.sendWithFiles("From the tunnel", [await photo("tunnel.png", 400, 600, "#d5803a")]);

@@ -1,8 +1,18 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { ApiClient } from "./api-client.ts";
 import { waitFor } from "./wait-for.ts";
 
 /** The states a message shows: written here and not yet stored, stored by the server, read by someone. */
 export type MessageState = "waiting" | "saved" | "seen";
+
+/** The screen sizes the browser suites run at. */
+export type Device = "desktop" | "phone";
+
+/** Desktop is a laptop window; phone is an iPhone 12-to-15-sized screen with touch. */
+export const DEVICES = {
+  desktop: { viewport: { width: 1100, height: 800 } },
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+} as const;
 
 /** How long a browser step may take before it fails: two cores run the server, Chromium and the tests. */
 export const STEP_TIMEOUT_MS = 30_000;
@@ -30,13 +40,31 @@ export class ChatUser {
     page.on("pageerror", (error) => this.consoleLines.push(`[pageerror] ${error.message}`));
   }
 
-  /** A fresh browser context (its own storage, service worker and socket) with the app open at `baseUrl`. */
-  static async open(browser: Browser, baseUrl: string, username: string, displayName: string): Promise<ChatUser> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, serviceWorkers: "allow" });
+  /**
+   * A fresh browser context (its own storage, service worker and socket) with the app open at
+   * `baseUrl`, at desktop size or as a phone (390 × 844, touch).
+   */
+  static async open(
+    browser: Browser,
+    baseUrl: string,
+    username: string,
+    displayName: string,
+    device: Device = "desktop",
+  ): Promise<ChatUser> {
+    const context = await browser.newContext({ ...DEVICES[device], serviceWorkers: "allow" });
     context.setDefaultTimeout(STEP_TIMEOUT_MS);
     const page = await context.newPage();
     await page.goto(baseUrl);
     return new ChatUser(username, displayName, baseUrl, context, page);
+  }
+
+  /** A REST client with this user's session (from the page's storage), to set a scene quickly. */
+  async api(): Promise<ApiClient & { userId: string }> {
+    const session = await this.page.evaluate(
+      () => JSON.parse(localStorage.getItem("chat.session") ?? "null") as { token: string; user: { id: string } } | null,
+    );
+    if (!session) throw new Error(`${this.username} is not signed in`);
+    return Object.assign(new ApiClient(this.baseUrl, session.token), { userId: session.user.id });
   }
 
   /** The `status` "Connection": `Online`, `Offline` or `Syncing`, plus `· N waiting`. */
@@ -74,11 +102,19 @@ export class ChatUser {
   }
 
   async showFriends(): Promise<void> {
+    await this.backToList();
     await this.page.getByRole("button", { name: "Friends", exact: true }).click();
   }
 
   async showChats(): Promise<void> {
+    await this.backToList();
     await this.page.getByRole("button", { name: "Chats", exact: true }).click();
+  }
+
+  /** On a phone an open room fills the screen: "Back to chats" returns to the list and the navigation. */
+  async backToList(): Promise<void> {
+    const back = this.page.getByRole("button", { name: "Back to chats" });
+    if (await back.isVisible()) await back.click();
   }
 
   /** Search for `other`, press "Add friend" on their hit and send the request with `message`. */

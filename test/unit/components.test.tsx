@@ -63,7 +63,7 @@ describe("the connection indicator", () => {
 describe("a message", () => {
   it("shows its state, edits and who saw it", () => {
     item({ message: message({ edited_at: "2026-11-25T06:01:00.000Z" }), state: "seen", seenBy: ["Ben"] });
-    expect(screen.getByText("seen")).toBeTruthy();
+    expect(screen.getByRole("img", { name: "seen" })).toBeTruthy();
     expect(screen.getByText(/edited/)).toBeTruthy();
     expect(screen.getByText("Seen by Ben")).toBeTruthy();
   });
