@@ -26,7 +26,7 @@ import { Composer } from "./Composer.tsx";
 import { GroupSettingsDialog } from "./GroupSettingsDialog.tsx";
 import { MessageItem } from "./MessageItem.tsx";
 import { useLogScroll } from "./use-log-scroll.ts";
-import { useRoom } from "./use-room.ts";
+import { setTyping, useRoom } from "./use-room.ts";
 
 // Messages rendered at first; scrolling towards the top (or "Load older messages") shows more.
 const PAGE = 100;
@@ -127,7 +127,7 @@ export function RoomView({
   useEffect(() => {
     session.provider.setAwarenessField("user", { id: myId, name: me.user.display_name ?? me.user.username });
   }, [session, myId, me.user]);
-  const onTyping = useCallback((typing: boolean) => session.provider.setAwarenessField("typing", typing), [session]);
+  const onTyping = useCallback((typing: boolean) => setTyping(session, typing), [session]);
 
   const jumpTo = useCallback(
     (id: string) => {

@@ -48,6 +48,15 @@ export function useRoom(roomId: string): {
   return { session, doc, refusal, dismissRefusal: () => setRefusal(null), peers: JSON.parse(peers) as Peer[] };
 }
 
+/**
+ * Say whether I am typing in the room's awareness, only when that changes: the composer reports
+ * every keystroke, and the server relays at most 10 awareness updates a second per connection.
+ */
+export function setTyping(session: RoomSession, typing: boolean): void {
+  if (session.provider.awareness?.getLocalState()?.typing === typing) return;
+  session.provider.setAwarenessField("typing", typing);
+}
+
 // A string snapshot, so useSyncExternalStore sees a stable value between changes. Only states in
 // the shape the server relays count: their `user` is the one the server stamped from the sender's
 // session, so nobody can show up here as someone else.

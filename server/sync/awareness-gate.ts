@@ -15,8 +15,13 @@ export const AWARENESS_LIMITS = {
   /** Messages relayed in a burst, then per second: a fast typist sends about ten a second. */
   burst: 30,
   perSecond: 10,
-  /** Messages dropped over the rate, forgiven at one a second, before the document is refused. */
-  maxDropped: 60,
+  /**
+   * Messages dropped over the rate, forgiven at `forgivenPerSecond`, before the document is
+   * refused: a sender has to keep up more than 15 a second for several seconds (the web app sends
+   * one when typing starts or stops; an older one, one per keystroke).
+   */
+  maxDropped: 100,
+  forgivenPerSecond: 5,
 } as const;
 
 /** What to do with one incoming awareness message. */
@@ -64,7 +69,7 @@ export class AwarenessBudget {
     const seconds = Math.max(0, now - this.last) / 1000;
     this.last = now;
     this.tokens = Math.min(AWARENESS_LIMITS.burst, this.tokens + seconds * AWARENESS_LIMITS.perSecond);
-    this.dropped = Math.max(0, this.dropped - seconds);
+    this.dropped = Math.max(0, this.dropped - seconds * AWARENESS_LIMITS.forgivenPerSecond);
     if (this.tokens >= 1) {
       this.tokens -= 1;
       return PASS;

@@ -19,6 +19,13 @@ describe("a connection's awareness budget", () => {
     for (let t = 0; t < 10 * 60_000; t += every) expect(budget.take(t).kind).toBe("pass");
   });
 
+  it("drops some of a client that sends on every keystroke of a 15-a-second typist, and never refuses it", () => {
+    const budget = new AwarenessBudget(0);
+    const verdicts = new Set<string>();
+    for (let t = 0; t < 10 * 60_000; t += 1000 / 15) verdicts.add(budget.take(t).kind);
+    expect(verdicts).toEqual(new Set(["pass", "drop"]));
+  });
+
   it("refuses a sustained flood, and forgives drops as time passes", () => {
     const flooded = new AwarenessBudget(0);
     const verdicts = Array.from({ length: AWARENESS_LIMITS.burst + AWARENESS_LIMITS.maxDropped + 1 }, () => flooded.take(0).kind);
