@@ -29,8 +29,9 @@ async function rewriteStored<T>(tx: Queryable, documentName: string, mutate: (do
  * Erase a message for good: a Yjs deletion of its content (so every replica, online or offline,
  * converges to it), the room's stored document rewritten without the deleted bytes, the same for
  * the private documents of everyone who was in the room (their room lists showed the message as
- * the last one), the relational mirror updated, and the two document tables vacuumed so no dead
- * row keeps the text. Returns the documents rewritten; the caller tells live processes to reload them.
+ * the last one), the relational mirror updated (its searchable text emptied), and the tables
+ * that held the text vacuumed so no dead row keeps it. Returns the documents rewritten; the
+ * caller tells live processes to reload them.
  */
 export async function eraseMessage(db: Database, roomId: string, messageId: string): Promise<string[]> {
   const roomDocument = `room:${roomId}`;
@@ -58,6 +59,7 @@ export async function eraseMessage(db: Database, roomId: string, messageId: stri
   });
   // Dead row versions still hold the old bytes until the tables are rewritten.
   // One statement each: VACUUM cannot run inside the implicit transaction of a multi-statement query.
-  for (const table of ["document_updates", "document_snapshots", "chat_rooms"]) await db.query(`VACUUM FULL ${table}`);
+  for (const table of ["document_updates", "document_snapshots", "chat_rooms", "chat_message_index"])
+    await db.query(`VACUUM FULL ${table}`);
   return rewritten;
 }

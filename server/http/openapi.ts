@@ -38,6 +38,7 @@ import {
   roomSettingsSchema,
   setRoleSchema,
 } from "../../shared/api/rooms.ts";
+import { messageSearchQuerySchema, messageSearchResultSchema } from "../../shared/api/search.ts";
 import { profileResponseSchema, profileUpdateSchema, userSearchQuerySchema, userSearchResultSchema } from "../../shared/api/users.ts";
 import { contentFilterRulesSchema } from "../../shared/content-filter/index.ts";
 import {
@@ -282,6 +283,13 @@ const ROUTES: Route[] = [
     summary: "Change a member's role (admins)",
     body: setRoleSchema,
     response: chatRoomResponseSchema,
+  },
+  {
+    method: "get",
+    path: "/chat/messages/search",
+    summary: "Full-text search of my rooms' messages (room_id: one room), newest first; each word matches a word's beginning",
+    query: messageSearchQuerySchema,
+    response: listOf(messageSearchResultSchema),
   },
   {
     method: "get",

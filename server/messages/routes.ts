@@ -24,6 +24,7 @@ import { isBlockedBetween } from "../rooms/blocking.ts";
 import { messageIdsUsedElsewhere } from "./message-ids.ts";
 import { toMessageResponses, withReceipts } from "./message-response.ts";
 import { asHttpError } from "./room-doc-errors.ts";
+import { messageSearchRoutes } from "./search.ts";
 
 interface Membership {
   roomId: string;
@@ -35,6 +36,7 @@ interface Membership {
 /** /api/v1/chat/messages: the same room documents WebSocket clients edit, for clients without Yjs. */
 export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db, rooms } = ctx;
+  messageSearchRoutes(app, ctx);
 
   async function membership(me: SessionUser, roomId: string): Promise<Membership> {
     const { rows } = await db.query<{

@@ -1,6 +1,6 @@
 import type * as Y from "yjs";
 import { getSequencedMessage, labelWithoutText, lastMessage } from "../../shared/room-doc/index.ts";
-import { storableJson } from "../../shared/text/storable.ts";
+import { storableJson, toStorableText } from "../../shared/text/storable.ts";
 import type { Queryable } from "../db/database.ts";
 import type { Touched } from "./touched.ts";
 
@@ -36,8 +36,8 @@ function lastMessageChange(
 
 /**
  * The relational writes that mirror a room document after a change: the message-id index (what
- * unread counts and PUT/DELETE /messages/{id} read), the room's last message, and each touched
- * member's read marker. Values are read from the document now; the returned function writes them
+ * unread counts, PUT/DELETE /messages/{id} and message search read, with each message's text),
+ * the room's last message, and each touched member's read marker. Values are read from the document now; the returned function writes them
  * inside the log append's transaction. `newlySequenced` (messages were just accepted) moves the
  * room's `last_message_at` to now: rooms order by when the server accepted, not by client clocks.
  * Every write is idempotent: the document is the truth and replaying the effects is harmless.
@@ -64,15 +64,17 @@ export function roomEffects(
     if (rows.length > 0) {
       const params: unknown[] = [roomId];
       const values = rows.map((m) => {
-        params.push(m.id, m.seq, m.sender_id, isoOrNow(m.created_at), m.type === "system", m.deleted);
+        // The searchable text: none for system lines and deleted (or erased) messages.
+        const content = m.type === "system" || m.deleted || m.content === null ? null : toStorableText(m.content);
+        params.push(m.id, m.seq, m.sender_id, isoOrNow(m.created_at), m.type === "system", m.deleted, content);
         const n = params.length;
-        return `($${n - 5}::uuid, $1::uuid, $${n - 4}::bigint, $${n - 3}::uuid, $${n - 2}::timestamptz, $${n - 1}::boolean, $${n}::boolean)`;
+        return `($${n - 6}::uuid, $1::uuid, $${n - 5}::bigint, $${n - 4}::uuid, $${n - 3}::timestamptz, $${n - 2}::boolean, $${n - 1}::boolean, $${n}::text)`;
       });
       await tx.query(
-        `INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted)
+        `INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content)
          VALUES ${values.join(", ")}
          ON CONFLICT (message_id) DO UPDATE SET seq = COALESCE(EXCLUDED.seq, chat_message_index.seq),
-           is_deleted = EXCLUDED.is_deleted
+           is_deleted = EXCLUDED.is_deleted, content = EXCLUDED.content
          -- An id is one room's: another room's document never rewrites its row.
          WHERE chat_message_index.room_id = EXCLUDED.room_id`,
         params,
