@@ -34,7 +34,9 @@ import {
   chatRoomCreateSchema,
   chatRoomResponseSchema,
   chatRoomUpdateSchema,
+  myMembershipSchema,
   roomListQuerySchema,
+  roomMemberSchema,
   roomSettingsSchema,
   setRoleSchema,
 } from "../../shared/api/rooms.ts";
@@ -275,6 +277,19 @@ const ROUTES: Route[] = [
     summary: "Add members (admins)",
     body: addMembersSchema,
     response: chatRoomResponseSchema,
+  },
+  {
+    method: "get",
+    path: "/chat/rooms/{room_id}/members",
+    summary:
+      "Everyone who is or was in the room (left_at, removed_by for past members); a past member sees those who joined before they left",
+    response: listOf(roomMemberSchema),
+  },
+  {
+    method: "get",
+    path: "/chat/rooms/{room_id}/membership",
+    summary: "My membership of a room I am or was in: member, left, or removed (and by whom)",
+    response: myMembershipSchema,
   },
   { method: "delete", path: "/chat/rooms/{room_id}/members/{user_id}", summary: "Remove a member (admins) or leave" },
   {

@@ -16,6 +16,7 @@ import type { SessionUser } from "../auth/sessions.ts";
 import { HttpError } from "../http/http-error.ts";
 import { parse } from "../http/parse.ts";
 import { isBlockedBetween } from "./blocking.ts";
+import { memberDirectoryRoutes } from "./member-directory.ts";
 import { findRoom, listMyRooms } from "./room-queries.ts";
 import { namesFor, type RoomEvent, writeSystemMessages } from "./system-messages.ts";
 
@@ -25,6 +26,7 @@ const userIdParam = (params: unknown) => parse(uuidParam, (params as { user_id?:
 /** /api/v1/chat/rooms: direct and group rooms, membership, roles and my settings. */
 export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db, bus } = ctx;
+  memberDirectoryRoutes(app, ctx);
 
   async function announce(roomId: string, events: RoomEvent[]): Promise<void> {
     if (events.length === 0) return;
@@ -202,11 +204,18 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
     reply.code(204);
   });
 
-  /** Leave a group; the last admin to leave hands admin to the longest-standing member. */
-  async function leaveGroup(roomId: string, userId: string): Promise<void> {
+  /**
+   * Leave a group (or be removed from it by `removedBy`); the last admin to leave hands admin to
+   * the longest-standing member.
+   */
+  async function leaveGroup(roomId: string, userId: string, removedBy: string | null = null): Promise<void> {
     await db.transaction(async (tx) => {
       await tx.query("SELECT 1 FROM chat_rooms WHERE id = $1 FOR UPDATE", [roomId]);
-      await tx.query("UPDATE chat_participants SET left_at = now() WHERE room_id = $1 AND user_id = $2", [roomId, userId]);
+      await tx.query("UPDATE chat_participants SET left_at = now(), removed_by = $3 WHERE room_id = $1 AND user_id = $2", [
+        roomId,
+        userId,
+        removedBy,
+      ]);
       await tx.query(
         `UPDATE chat_participants SET role = 'admin'
           WHERE room_id = $1 AND left_at IS NULL
@@ -241,7 +250,7 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (room.is_member) return respond(me, roomId);
     await db.query(
       `INSERT INTO chat_participants (room_id, user_id, role) VALUES ($1, $2, 'member')
-       ON CONFLICT (room_id, user_id) DO UPDATE SET left_at = NULL, role = 'member', joined_at = now()`,
+       ON CONFLICT (room_id, user_id) DO UPDATE SET left_at = NULL, removed_by = NULL, role = 'member', joined_at = now()`,
       [roomId, me.id],
     );
     await announce(roomId, [{ kind: "member_joined", actor: me.id }]);
@@ -259,7 +268,7 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (added.length > 0) {
       await db.query(
         `INSERT INTO chat_participants (room_id, user_id, role) SELECT $1, u, 'member' FROM unnest($2::uuid[]) AS u
-         ON CONFLICT (room_id, user_id) DO UPDATE SET left_at = NULL, role = 'member', joined_at = now()`,
+         ON CONFLICT (room_id, user_id) DO UPDATE SET left_at = NULL, removed_by = NULL, role = 'member', joined_at = now()`,
         [roomId, added],
       );
       await announce(
@@ -282,7 +291,7 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
     } else {
       const room = await groupForAdmin(me, roomId);
       if (!room.participants.some((p) => p.id === target)) throw new HttpError("not_found", "That user is not a member.");
-      await leaveGroup(roomId, target);
+      await leaveGroup(roomId, target, me.id);
       await announce(roomId, [{ kind: "member_removed", actor: me.id, target }]);
     }
     await revoke(roomId, target);

@@ -111,3 +111,30 @@ export const roomListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   archived: z.enum(["true", "false"]).optional(),
 });
+
+/**
+ * GET /api/v1/chat/rooms/{room_id}/members: everyone who is or was in the room, so the names on
+ * old messages and read marks stay names. `left_at` is set for those who left or were removed
+ * (`removed_by`: the admin who removed them).
+ */
+export const roomMemberSchema = userSchema.extend({
+  role: roomRoleSchema,
+  joined_at: z.string(),
+  left_at: z.string().nullable(),
+  removed_by: z.string().nullable(),
+});
+export type RoomMember = z.infer<typeof roomMemberSchema>;
+
+/** GET /api/v1/chat/rooms/{room_id}/membership: my place in a room I am or was in. */
+export const myMembershipSchema = z.object({
+  room_id: z.uuid(),
+  room_type: roomTypeSchema,
+  /** The group's name, or the other person's name in a direct room. */
+  room_name: z.string().nullable(),
+  status: z.enum(["member", "left", "removed"]),
+  joined_at: z.string(),
+  left_at: z.string().nullable(),
+  /** Who removed me, when I was removed. */
+  removed_by: userSchema.nullable(),
+});
+export type MyMembership = z.infer<typeof myMembershipSchema>;
