@@ -339,7 +339,12 @@ function print(title: string, rows: HotPathFigures[]): void {
   );
 }
 
-const TARGETS: Target[] = ["stock hocuspocus + extension-database (postgres)", "project + postgres", "project + pglite"];
+const ALL_TARGETS: Target[] = ["stock hocuspocus + extension-database (postgres)", "project + postgres", "project + pglite"];
+// BENCH_TARGETS=postgres,pglite,stock picks rows (all by default).
+const TARGETS = ALL_TARGETS.filter((t) => {
+  const chosen = process.env.BENCH_TARGETS?.split(",");
+  return !chosen || chosen.some((c) => t.includes(c));
+});
 
 /** The two scenarios: one busy room (1 writer, 10 readers, 300/s) and 100 rooms of 3 (1,000/s). */
 export async function hotPathFigures(): Promise<void> {

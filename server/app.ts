@@ -79,12 +79,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const log = new UpdateLogWriter(db);
   log.onCommit = (seconds) => metrics.storeCommitSeconds.observe(seconds);
   log.onWaitingForDatabase = (err) => logger.warn({ err }, "database unreachable: holding acknowledgements until it is back");
-  const messageRate = new MessageRateLimiter(db, {
-    perUserPerMinute: config.MESSAGES_PER_MINUTE,
-    perUserPerTenMinutes: config.MESSAGES_ABUSE_PER_TEN_MINUTES,
-    perRoomPerMinute: config.MESSAGES_PER_ROOM_PER_MINUTE,
-    disabled: config.UNSAFE_SKIP_MESSAGE_RATE_LIMITS,
-  });
+  const messageRate = new MessageRateLimiter(
+    db,
+    {
+      perUserPerMinute: config.MESSAGES_PER_MINUTE,
+      perUserPerTenMinutes: config.MESSAGES_ABUSE_PER_TEN_MINUTES,
+      perRoomPerMinute: config.MESSAGES_PER_ROOM_PER_MINUTE,
+      disabled: config.UNSAFE_SKIP_MESSAGE_RATE_LIMITS,
+    },
+    (err) => logger.warn({ err }, "message rate counters: could not share them (kept, tried again)"),
+  );
   if (config.UNSAFE_SKIP_MESSAGE_RATE_LIMITS)
     logger.warn("UNSAFE_SKIP_MESSAGE_RATE_LIMITS: message rates are NOT limited (benchmarks only)");
   const contentFilter = new RoomContentFilter(db, filterRules);
@@ -145,7 +149,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // One line per request would drown the sync server's logs; errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  installErrorHandler(app, logger);
+  installErrorHandler(app, logger, { appShell: fs.existsSync(clientDist) });
   const routes: string[] = [];
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) routes.push(`${method} ${route.url.replace(/:(\w+)/g, "{$1}")}`);
@@ -181,13 +185,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   reportRoutes(app, context);
   mediaRoutes(app, context);
   if (fs.existsSync(clientDist)) {
+    // Unknown non-API paths get the app's shell from the not-found handler (installErrorHandler).
     await app.register(fastifyStatic, { root: clientDist, wildcard: false });
-    // The app routes in the browser: unknown non-API paths get the shell.
-    // An unknown API path stays a JSON 404, whether or not the app is built.
-    app.get("/*", (request, reply) => {
-      if (request.url.startsWith("/api/")) return reply.callNotFound();
-      return reply.sendFile("index.html");
-    });
   }
   const wss = attachWebSocket(app.server, hocuspocus);
   const retention = scheduleRetention(db, config.HISTORY_RETENTION_DAYS, logger);
@@ -238,6 +237,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         context.media.close();
         await presence.stop().catch((err: unknown) => logger.warn({ err }, "presence: could not sign off"));
         await persistence.close();
+        await messageRate.counters.close();
         await bus.close();
         await db.close();
       })();

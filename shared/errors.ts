@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   invalid_message: { status: 400, action: "Fix the message: its fields break the schema." },
   reply_target_missing: { status: 400, action: "Reply to a message that exists in this room." },
   content_too_long: { status: 413, action: "Shorten the message." },
+  message_id_taken: { status: 409, action: "Make a new id for this message and send again: another room has a message with this one." },
   message_not_accepted: {
     status: 409,
     action: "Wait until the message is saved, then mark it read.",

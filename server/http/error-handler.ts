@@ -35,9 +35,12 @@ export function onFrameworkError(error: FastifyError, _request: FastifyRequest, 
 /**
  * Every error leaves as `{ error: { code, message } }`: ours with their status, Fastify's parse
  * refusals as 4xx, a database that cannot be reached (restarting, say) as 503 with Retry-After,
- * and anything else as a logged 500 (a bug).
+ * and anything else as a logged 500 (a bug). With `appShell`, an unknown non-API GET answers the
+ * web app's index.html (the app routes in the browser); an unknown API path stays a JSON 404.
+ * The shell is served from here rather than a `/*` route: a catch-all route would also catch
+ * API paths the router turned away (an id over its length limit), which must stay 400s.
  */
-export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
+export function installErrorHandler(app: FastifyInstance, logger: Logger, options: { appShell?: boolean } = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) {
       return reply.code(error.status).headers(error.headers).send(error.toBody());
@@ -61,6 +64,7 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
     if (request.url.startsWith("/api/")) {
       return reply.code(404).send(new HttpError("not_found", `No route ${request.method} ${request.url.split("?")[0]}.`).toBody());
     }
-    return reply.callNotFound();
+    if (options.appShell && request.method === "GET") return reply.sendFile("index.html");
+    return reply.code(404).send("Not found");
   });
 }

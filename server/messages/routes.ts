@@ -21,6 +21,7 @@ import { parse } from "../http/parse.ts";
 import { attachmentsByUploadId } from "../media/attachment-check.ts";
 import { AttachmentConflict, claimMedia, releaseMedia } from "../media/media-records.ts";
 import { isBlockedBetween } from "../rooms/blocking.ts";
+import { admit } from "./admission.ts";
 import { messageIdsUsedElsewhere } from "./message-ids.ts";
 import { toMessageResponses, withReceipts } from "./message-response.ts";
 import { asHttpError } from "./room-doc-errors.ts";
@@ -63,11 +64,14 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     return membership(me, row.room_id);
   }
 
-  async function assertMayWrite(me: SessionUser, m: Membership): Promise<void> {
+  /** A direct room where one of the pair blocked the other takes no writes. */
+  async function isReadOnly(me: SessionUser, m: Membership): Promise<boolean> {
     const other = m.otherIds[0];
-    if (m.type === "direct" && other && (await isBlockedBetween(db, me.id, other))) {
-      throw new HttpError("blocked", "This conversation is read-only.");
-    }
+    return m.type === "direct" && other !== undefined && (await isBlockedBetween(db, me.id, other));
+  }
+
+  async function assertMayWrite(me: SessionUser, m: Membership): Promise<void> {
+    if (await isReadOnly(me, m)) throw new HttpError("blocked", "This conversation is read-only.");
   }
 
   const author = (me: SessionUser) => ({
@@ -122,22 +126,31 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const roomId = parse(uuidParam, (request.params as { room_id?: string }).room_id, "room_id");
     const body = parse(messageCreateSchema, request.body);
     const m = await membership(me, roomId);
-    await assertMayWrite(me, m);
-    const content = await filtered(roomId, body.content);
-    const rate = await ctx.messageRate.decide(me.id, roomId, 1);
-    if (rate.action === "refuse") {
-      throw new HttpError("rate_limited", `Too many messages: wait ${rate.retryAfterSeconds} s.`, {
-        "retry-after": String(rate.retryAfterSeconds),
-      });
-    }
-    if (rate.action === "delay") await new Promise((resolve) => setTimeout(resolve, rate.ms));
     const messageId = body.id ?? newId();
-    if (body.id && (await messageIdsUsedElsewhere(db, roomId, [body.id]))) {
-      throw new HttpError("conflict", "body.id: another room has a message with this id; make a new one.");
-    }
     const uploadIds = body.attachment_ids ?? [];
-    const carried = await attachmentsByUploadId(db, roomId, me.id, messageId, uploadIds);
-    if ("refused" in carried) throw new HttpError("attachment_invalid", carried.refused);
+    const [readOnly, filter, messageIdTakenElsewhere, carried, countRate] = await Promise.all([
+      isReadOnly(me, m),
+      body.content == null ? null : ctx.contentFilter.judge(roomId, body.content),
+      body.id ? messageIdsUsedElsewhere(db, roomId, [body.id]) : false,
+      attachmentsByUploadId(db, roomId, me.id, messageId, uploadIds),
+      ctx.messageRate.forSender(me.id, roomId),
+    ]);
+    // The same decision as the WebSocket gate's (server/messages/admission.ts).
+    const admission = admit({
+      readOnly,
+      filtered: filter && !filter.ok ? filter : null,
+      messageIdTakenElsewhere,
+      attachmentProblem: "refused" in carried ? carried.refused : null,
+      newMessages: 1,
+      countRate: () => countRate(1),
+    });
+    if (admission.action === "refuse") {
+      const retry = admission.retryAfterSeconds === undefined ? undefined : { "retry-after": String(admission.retryAfterSeconds) };
+      throw new HttpError(admission.code, admission.message, retry);
+    }
+    if (admission.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, admission.delayMs));
+    // A masking room stores the text masked.
+    const content = filter?.ok ? filter.text : (body.content ?? null);
     // Claimed first, in its own statement: of two sends naming one upload, the second is refused
     // here, before it touches the room. A crash before the write leaves a claim with no message,
     // which cleanup removes after the grace period.
@@ -152,8 +165,8 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
           sender_id: me.id,
           type: body.message_type,
           content,
-          media_urls: body.media_urls ?? carried.attachments.map((a) => mediaPath(a.id)),
-          attachments: carried.attachments,
+          media_urls: body.media_urls ?? ("attachments" in carried ? carried.attachments : []).map((a) => mediaPath(a.id)),
+          attachments: "attachments" in carried ? carried.attachments : [],
           location: body.location ?? null,
           reply_to_id: body.reply_to_id ?? null,
           created_at: body.created_at,

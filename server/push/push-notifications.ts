@@ -6,6 +6,9 @@ import { PushDispatcher } from "./dispatcher.ts";
 import { addFriendRequest, addRoomMessages } from "./pending.ts";
 import { loadVapidKeys } from "./vapid-keys.ts";
 
+/** How long a room's accepted messages are gathered before its members' notifications are noted. */
+const FAN_OUT_MS = 100;
+
 type PushConfig = Pick<
   Config,
   | "VAPID_PUBLIC_KEY"
@@ -24,6 +27,9 @@ type PushConfig = Pick<
  */
 export class PushNotifications {
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Messages accepted per room since the last fan-out: a busy room is one recipients query per batch, not per message. */
+  private readonly accepted = new Map<string, AcceptedMessage[]>();
+  private fanOut: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly db: Queryable,
@@ -50,9 +56,25 @@ export class PushNotifications {
     return new PushNotifications(db, log, config.PUSH_COLLAPSE_SECONDS, keys.publicKey, dispatcher);
   }
 
-  /** Messages were accepted in a room (WebSocket or REST): note them for members who are away. */
+  /**
+   * Messages were accepted in a room (WebSocket or REST): note them for members who are away,
+   * with whatever else the room accepts within FAN_OUT_MS (notifications collapse over seconds
+   * anyway, so nobody waits for this).
+   */
   onMessagesAccepted(roomId: string, accepted: AcceptedMessage[]): void {
-    this.track(addRoomMessages(this.db, roomId, accepted, this.collapseSeconds), "room messages");
+    const pending = this.accepted.get(roomId);
+    if (pending) pending.push(...accepted);
+    else this.accepted.set(roomId, [...accepted]);
+    this.fanOut ??= setTimeout(() => this.fanOutNow(), FAN_OUT_MS);
+  }
+
+  private fanOutNow(): void {
+    if (this.fanOut) clearTimeout(this.fanOut);
+    this.fanOut = null;
+    for (const [roomId, accepted] of this.accepted) {
+      this.track(addRoomMessages(this.db, roomId, accepted, this.collapseSeconds), "room messages");
+    }
+    this.accepted.clear();
   }
 
   /** `requesterId` asked `requesteeId` to be friends. */
@@ -62,12 +84,14 @@ export class PushNotifications {
 
   /** Resolves once every notification noted so far is in the table and a dispatch pass ran after that (tests). */
   async settled(): Promise<void> {
+    this.fanOutNow();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.dispatcher.runOnce();
   }
 
   /** Stop dispatching (at shutdown, before the database closes). */
   async stop(): Promise<void> {
+    this.fanOutNow();
     await this.dispatcher.stop();
     await Promise.allSettled([...this.inFlight]);
   }

@@ -2,7 +2,7 @@ import type { Connection, Document } from "@hocuspocus/server";
 import * as Y from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
 import { CLOSE_CODES } from "../../shared/errors.ts";
-import type { ReceiptView } from "../../shared/room-doc/index.ts";
+import { type ReceiptView, roomMaps } from "../../shared/room-doc/index.ts";
 import { type UpdateAuthor, type Verdict, validateRoomUpdate } from "../../shared/update-validation/index.ts";
 import type { SessionUser } from "../auth/sessions.ts";
 import type { RoomContentFilter } from "../content-filter/room-filter.ts";
@@ -10,7 +10,8 @@ import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import { refusedAttachments } from "../media/attachment-check.ts";
 import { AttachmentConflict, claimMedia } from "../media/media-records.ts";
-import { messageIdsUsedElsewhere } from "../messages/message-ids.ts";
+import { type AdmissionCode, admit } from "../messages/admission.ts";
+import { MessageIdChecks } from "../messages/message-ids.ts";
 import type { Metrics } from "../metrics.ts";
 import { isGroupAdmin } from "../rooms/membership.ts";
 import type { BlockedRooms } from "./blocked-rooms.ts";
@@ -18,21 +19,22 @@ import { BindingConflict, type ClientBindings } from "./client-bindings.ts";
 import { GapDeferral } from "./gap-deferral.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
 import { Refusal, refusedPayload } from "./refuse.ts";
-import type { UpdateLogWriter } from "./update-log-writer.ts";
+import type { RoomWriter } from "./room-writer.ts";
 
 /**
  * The gate every client update to a room passes before Hocuspocus applies, broadcasts or
- * acknowledges it: validate it against the server's document, then make what it adds durable
- * (binding any new client ids to its author in the same transaction). A refusal sends the
- * `refused` message and closes the room for that connection only.
+ * acknowledges it: validate it against the server's document, then apply it with its sequence
+ * numbers and queue it for the next commit (binding any new client ids to its author in the same
+ * transaction). Hocuspocus's own apply that follows is then a no-op, and its acknowledgement
+ * waits for the commit. A refusal sends the `refused` message and closes the room for that
+ * connection only.
  */
 export class UpdateGate {
-  /** Per document: the receipt a stale tab moved backwards, restored after the update applies. */
-  readonly receiptFloors = new Map<string, Map<string, ReceiptView>>();
   private readonly gaps = new GapDeferral();
+  private readonly messageIds: MessageIdChecks;
 
   private readonly db: Database;
-  private readonly log: UpdateLogWriter;
+  private readonly writer: RoomWriter;
   private readonly bindings: ClientBindings;
   private readonly rate: MessageRateLimiter;
   private readonly logger: Logger;
@@ -43,7 +45,7 @@ export class UpdateGate {
 
   constructor(deps: {
     db: Database;
-    log: UpdateLogWriter;
+    writer: RoomWriter;
     bindings: ClientBindings;
     rate: MessageRateLimiter;
     logger: Logger;
@@ -53,7 +55,8 @@ export class UpdateGate {
     metrics?: Metrics;
   }) {
     this.db = deps.db;
-    this.log = deps.log;
+    this.writer = deps.writer;
+    this.messageIds = new MessageIdChecks(deps.db);
     this.bindings = deps.bindings;
     this.rate = deps.rate;
     this.logger = deps.logger;
@@ -74,60 +77,56 @@ export class UpdateGate {
     if (!verdict.ok) this.refuse(document, connection, user, verdict);
     if (!verdict.changes) return;
     this.gaps.progressed(connection);
-    if (await this.blockedRooms.isReadOnly(name.roomId)) {
-      this.refuse(document, connection, user, { code: "blocked", message: "This conversation is read-only." });
-    }
-    const filtered = await this.contentFilter.judgeWritten(name.roomId, verdict.texts);
-    if (filtered) this.refuse(document, connection, user, filtered);
-    if (await messageIdsUsedElsewhere(this.db, name.roomId, verdict.newMessageIds)) {
-      this.refuse(document, connection, user, { code: "not_permitted", message: "A message id of this update is used in another room." });
-    }
-    const badAttachment = await refusedAttachments(this.db, name.roomId, user.id, verdict.attachments);
-    if (badAttachment) this.refuse(document, connection, user, { code: "attachment_invalid", message: badAttachment });
-    const rate = await this.rate.decide(user.id, name.roomId, verdict.newMessages);
-    if (rate.action === "refuse") {
-      this.refuse(document, connection, user, { code: "rate_limited", message: `Too many messages: wait ${rate.retryAfterSeconds} s.` });
-    }
-    // Holding the acknowledgement back paces this connection: it sends its next update after it.
-    if (rate.action === "delay") await new Promise((resolve) => setTimeout(resolve, rate.ms));
-    if (verdict.receiptFloor) {
-      const floors = this.receiptFloors.get(document.name) ?? new Map<string, ReceiptView>();
-      floors.set(user.id, verdict.receiptFloor);
-      this.receiptFloors.set(document.name, floors);
-    }
-    try {
-      await this.log.append({
-        documentName: document.name,
-        // Only what the server lacks is stored: an honest reconnect resends plenty it already has.
-        update: Y.diffUpdate(payload, Y.encodeStateVector(document)),
-        origin: "connection",
-        userId: user.id,
-        connectionId: connection.socketId,
-        effects: async (tx) => {
-          await this.bindings.claim(tx, document.name, verdict.claimedClientIds, user.id);
-          for (const use of verdict.attachments) {
-            await claimMedia(
-              tx,
-              use.messageId,
-              use.attachments.map((a) => a.id),
-            );
-          }
-        },
-      });
-    } catch (error) {
-      if (error instanceof AttachmentConflict) {
-        this.refuse(document, connection, user, { code: "attachment_invalid", message: "An attachment belongs to another message." });
-      }
-      if (error instanceof BindingConflict) {
-        this.refuse(document, connection, user, {
-          code: "forged_author",
-          message: "The update writes with another user's client id.",
-        });
-      }
-      throw error;
-    }
+    // The facts the admission decision needs, looked up together (each cached or batched).
+    const [readOnly, filtered, messageIdTakenElsewhere, attachmentProblem, countRate] = await Promise.all([
+      this.blockedRooms.isReadOnly(name.roomId),
+      this.contentFilter.judgeWritten(name.roomId, verdict.texts),
+      this.messageIds.usedElsewhere(name.roomId, verdict.newMessageIds),
+      refusedAttachments(this.db, name.roomId, user.id, verdict.attachments),
+      this.rate.forSender(user.id, name.roomId),
+    ]);
+    const admission = admit({
+      readOnly,
+      filtered,
+      messageIdTakenElsewhere,
+      attachmentProblem,
+      newMessages: verdict.newMessages,
+      countRate: () => countRate(verdict.newMessages),
+    });
+    if (admission.action === "refuse") this.refuse(document, connection, user, admission);
+    // Holding this connection's next update back paces it (its messages are handled in order).
+    if (admission.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, admission.delayMs));
+    const floor = verdict.receiptFloor;
+    const { stored } = this.writer.applyClientUpdate(document, {
+      connection,
+      // Only what the server lacks is stored: an honest reconnect resends plenty it already has.
+      update: Y.diffUpdate(payload, Y.encodeStateVector(document)),
+      author: { origin: "connection", userId: user.id, connectionId: connection.socketId },
+      effects: async (tx) => {
+        await this.bindings.claim(tx, document.name, verdict.claimedClientIds, user.id);
+        for (const use of verdict.attachments) {
+          await claimMedia(
+            tx,
+            use.messageId,
+            use.attachments.map((a) => a.id),
+          );
+        }
+      },
+      // A stale tab may move its user's read marker back: the server puts the furthest back.
+      afterApply: floor ? (doc) => restoreReceipt(doc, user.id, floor) : undefined,
+    });
+    // Bound in memory now, as the update is: a failed append drops the document and these with it.
     this.bindings.remember(document.name, verdict.claimedClientIds, user.id);
     this.metrics?.updatesAccepted.inc();
+    // Not awaited: the acknowledgement Hocuspocus sends next waits for the commit (Durability),
+    // so this connection's following updates are judged and join the same commit meanwhile.
+    stored.catch((error: unknown) => {
+      const raced = error instanceof BindingConflict || error instanceof AttachmentConflict;
+      this.logger.warn(
+        { err: error, document: document.name, user: user.id, raced },
+        "an accepted update could not be stored; the room reloads",
+      );
+    });
   }
 
   private async judge(document: Document, roomId: string, user: SessionUser, payload: Uint8Array): Promise<Verdict> {
@@ -157,13 +156,7 @@ export class UpdateGate {
     connection: Connection,
     user: SessionUser,
     verdict: {
-      code:
-        | Extract<Verdict, { ok: false }>["code"]
-        | "rate_limited"
-        | "blocked"
-        | "content_blocked"
-        | "link_blocked"
-        | "attachment_invalid";
+      code: Extract<Verdict, { ok: false }>["code"] | AdmissionCode;
       message: string;
     },
   ): never {
@@ -175,4 +168,11 @@ export class UpdateGate {
     connection.sendStateless(refusedPayload(verdict.code, verdict.message));
     throw new Refusal(CLOSE_CODES.refused, verdict.code, verdict.message);
   }
+}
+
+/** Put back a read marker a stale tab moved backwards: a receipt only moves forward. */
+function restoreReceipt(doc: Y.Doc, userId: string, floor: ReceiptView): void {
+  const receipts = roomMaps(doc).receipts;
+  const now = receipts.get(userId);
+  if (!now || now.seq < floor.seq) receipts.set(userId, floor);
 }

@@ -1,6 +1,5 @@
-import { type RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import type { Queryable } from "../db/database.ts";
-import { postgresRateLimiter } from "../db/postgres-rate-limiter.ts";
+import { type CounterState, SharedCounters } from "./shared-counters.ts";
 
 /** The longest an acknowledgement is held back to pace a burst. */
 const MAX_PACING_DELAY_MS = 5_000;
@@ -23,69 +22,89 @@ export interface RateLimits {
   disabled?: boolean;
 }
 
+/** One counter: `points` per `seconds`, under its own key prefix in the shared table. */
+interface Limit {
+  prefix: string;
+  points: number;
+  seconds: number;
+}
+
 interface Pace {
-  limiter: RateLimiterPostgres;
+  limit: Limit;
   key: string;
   msPerMessage: number;
 }
 
 /**
- * Message rates over every path (WebSocket and REST) and every server process, counted in
- * PostgreSQL (rate-limiter-flexible): per user, per room, and a room's slow mode (one message per
- * member per N seconds, set by a group admin; admins are exempt). A burst above a pace (an offline
- * backlog arriving at once, a quick exchange) is delayed, never refused; a flood far above a pace,
- * or above the per-user ten-minute limit, is refused.
+ * Message rates over every path (WebSocket and REST) and every server process: per user, per
+ * room, and a room's slow mode (one message per member per N seconds, set by a group admin;
+ * admins are exempt). A burst above a pace (an offline backlog arriving at once, a quick exchange)
+ * is delayed, never refused; a flood far above a pace, or above the per-user ten-minute limit, is
+ * refused. Counted in memory and shared through PostgreSQL in batches (SharedCounters), so a
+ * message costs no round trip; across processes a limit holds within one reconcile interval.
  */
 export class MessageRateLimiter {
-  private readonly userPace: RateLimiterPostgres;
-  private readonly userAbuse: RateLimiterPostgres;
-  private readonly roomPace: RateLimiterPostgres;
-  private readonly slowModes = new Map<number, RateLimiterPostgres>();
+  private readonly userPace: Limit;
+  private readonly userAbuse: Limit;
+  private readonly roomPace: Limit;
+  readonly counters: SharedCounters;
   // A short-lived copy of what the database says, so a busy room is not asked on every message.
   private readonly settings = new Map<string, { at: number; seconds: number; exempt: boolean }>();
 
   constructor(
     private readonly db: Queryable,
     private readonly limits: RateLimits,
+    onError: (error: unknown) => void = () => {},
   ) {
-    this.userPace = postgresRateLimiter(db, "messages:user", limits.perUserPerMinute, 60);
-    this.userAbuse = postgresRateLimiter(db, "messages:abuse", limits.perUserPerTenMinutes, 600);
-    this.roomPace = postgresRateLimiter(db, "messages:room", limits.perRoomPerMinute, 60);
+    this.counters = new SharedCounters(db, onError);
+    this.userPace = { prefix: "messages:user", points: limits.perUserPerMinute, seconds: 60 };
+    this.userAbuse = { prefix: "messages:abuse", points: limits.perUserPerTenMinutes, seconds: 600 };
+    this.roomPace = { prefix: "messages:room", points: limits.perRoomPerMinute, seconds: 60 };
+  }
+
+  private countOne({ prefix, seconds }: Limit, key: string, messages: number): CounterState {
+    return this.counters.consume(`${prefix}:${key}`, messages, seconds);
   }
 
   /** Count `messages` new messages of `userId` in `roomId` and decide. */
   async decide(userId: string, roomId: string, messages: number): Promise<RateDecision> {
-    if (messages <= 0 || this.limits.disabled) return { action: "accept" };
+    return (await this.forSender(userId, roomId))(messages);
+  }
+
+  /**
+   * The counter of `userId`'s messages in `roomId`, with the room's slow mode looked up (cached):
+   * counting and deciding is then synchronous, in memory, so it can sit inside the one admission
+   * decision and run only once every other check passed.
+   */
+  async forSender(userId: string, roomId: string): Promise<(messages: number) => RateDecision> {
+    if (this.limits.disabled) return () => ({ action: "accept" });
     const slow = await this.slowModeFor(userId, roomId);
+    return (messages) => this.count(userId, roomId, slow, messages);
+  }
+
+  private count(userId: string, roomId: string, slow: Pace | null, messages: number): RateDecision {
+    if (messages <= 0) return { action: "accept" };
     const paces: Pace[] = [
-      { limiter: this.userPace, key: userId, msPerMessage: 60_000 / this.limits.perUserPerMinute },
-      { limiter: this.roomPace, key: roomId, msPerMessage: 60_000 / this.limits.perRoomPerMinute },
+      { limit: this.userPace, key: userId, msPerMessage: 60_000 / this.limits.perUserPerMinute },
+      { limit: this.roomPace, key: roomId, msPerMessage: 60_000 / this.limits.perRoomPerMinute },
       ...(slow ? [slow] : []),
     ];
-    // Every counter counts the messages whatever the others say, so they are asked at once:
-    // one round trip of latency instead of one per counter.
-    const [abuse, ...paced] = await Promise.all(
-      [{ limiter: this.userAbuse, key: userId }, ...paces].map(({ limiter, key }) =>
-        limiter.consume(key, messages).then(
-          () => null,
-          (error: unknown) => {
-            if (error instanceof RateLimiterRes) return error;
-            throw error;
-          },
-        ),
-      ),
-    );
-    if (abuse) return { action: "refuse", retryAfterSeconds: Math.max(1, Math.ceil(abuse.msBeforeNext / 1000)) };
+    // Every counter counts the messages whatever the others say.
+    const abuse = this.countOne(this.userAbuse, userId, messages);
+    const paced = paces.map((pace) => this.countOne(pace.limit, pace.key, messages));
+    if (abuse.consumedPoints > this.userAbuse.points) {
+      return { action: "refuse", retryAfterSeconds: Math.max(1, Math.ceil(abuse.msBeforeNext / 1000)) };
+    }
     let delay = 0;
     paces.forEach((pace, i) => {
-      const over = paced[i];
-      if (!over) return;
+      const state = paced[i] as CounterState;
       // Each message over the pace waits its share, like a leaky bucket; far over is a flood.
-      const excess = over.consumedPoints - pace.limiter.points;
-      delay = Math.max(delay, excess > FLOOD_FACTOR * pace.limiter.points ? Number.POSITIVE_INFINITY : excess * pace.msPerMessage);
+      const excess = state.consumedPoints - pace.limit.points;
+      if (excess <= 0) return;
+      delay = Math.max(delay, excess > FLOOD_FACTOR * pace.limit.points ? Number.POSITIVE_INFINITY : excess * pace.msPerMessage);
     });
     if (delay === Number.POSITIVE_INFINITY) {
-      const retry = Math.max(...paced.map((p) => p?.msBeforeNext ?? 0));
+      const retry = Math.max(...paced.map((p) => p.msBeforeNext));
       return { action: "refuse", retryAfterSeconds: Math.max(1, Math.ceil(retry / 1000)) };
     }
     return delay > 0 ? { action: "delay", ms: Math.min(MAX_PACING_DELAY_MS, delay) } : { action: "accept" };
@@ -108,11 +127,6 @@ export class MessageRateLimiter {
     }
     const seconds = setting.seconds;
     if (seconds <= 0 || setting.exempt) return null;
-    let limiter = this.slowModes.get(seconds);
-    if (!limiter) {
-      limiter = postgresRateLimiter(this.db, `messages:slow${seconds}`, 1, seconds);
-      this.slowModes.set(seconds, limiter);
-    }
-    return { limiter, key: `${roomId}:${userId}`, msPerMessage: seconds * 1000 };
+    return { limit: { prefix: `messages:slow${seconds}`, points: 1, seconds }, key: `${roomId}:${userId}`, msPerMessage: seconds * 1000 };
   }
 }

@@ -34,21 +34,35 @@ function lastMessageChange(
   return { editOf: touched.filter((m) => m.edited_at !== null) };
 }
 
+/** One row of the message-id index. */
+interface IndexRow {
+  id: string;
+  seq: number | null;
+  senderId: string;
+  createdAt: string;
+  isSystem: boolean;
+  isDeleted: boolean;
+  /** The searchable text: none for system lines and deleted (or erased) messages. */
+  content: string | null;
+}
+
 /**
- * The relational writes that mirror a room document after a change: the message-id index (what
- * unread counts, PUT/DELETE /messages/{id} and message search read, with each message's text),
- * the room's last message, and each touched member's read marker. Values are read from the document now; the returned function writes them
- * inside the log append's transaction. `newlySequenced` (messages were just accepted) moves the
- * room's `last_message_at` to now: rooms order by when the server accepted, not by client clocks.
- * Every write is idempotent: the document is the truth and replaying the effects is harmless.
- * Text goes through storableJson: a room stored before NUL was refused must still mirror.
+ * What a change to a room document means for its relational mirror, read from the document when
+ * the change is applied (O(change)) and written with the change's log entry: the message-id index
+ * (what unread counts and PUT/DELETE /messages/{id} read), the room's last message, and each
+ * touched member's read marker. `newlySequenced` (messages were just accepted) moves the room's
+ * `last_message_at` to now: rooms order by when the server accepted, not by client clocks.
  */
-export function roomEffects(
-  doc: Y.Doc,
-  roomId: string,
-  touched: Touched,
-  newlySequenced: boolean,
-): ((tx: Queryable) => Promise<void>) | undefined {
+export interface RoomMirror {
+  roomId: string;
+  index: IndexRow[];
+  last: ReturnType<typeof lastMessageChange> | null;
+  newlySequenced: boolean;
+  receipts: Array<{ userId: string; seq: number; readAt: string }>;
+}
+
+/** The mirror of a change that touched `touched`, or undefined when it touched nothing mirrored. */
+export function roomMirror(doc: Y.Doc, roomId: string, touched: Touched, newlySequenced: boolean): RoomMirror | undefined {
   const rows = [...touched.messageIds].flatMap((id) => {
     const m = getSequencedMessage(doc, id);
     return m ? [m] : [];
@@ -58,50 +72,103 @@ export function roomEffects(
     return r && typeof r.seq === "number" ? [{ userId, seq: r.seq, readAt: isoOrNow(String(r.read_at)) }] : [];
   });
   if (rows.length === 0 && receipts.length === 0) return undefined;
-  const last = rows.length > 0 ? lastMessageChange(doc, rows, newlySequenced) : null;
+  return {
+    roomId,
+    index: rows.map((m) => ({
+      id: m.id,
+      seq: m.seq,
+      senderId: m.sender_id,
+      createdAt: isoOrNow(m.created_at),
+      isSystem: m.type === "system",
+      isDeleted: m.deleted,
+      content: m.type === "system" || m.deleted || m.content === null ? null : toStorableText(m.content),
+    })),
+    last: rows.length > 0 ? lastMessageChange(doc, rows, newlySequenced) : null,
+    newlySequenced,
+    receipts,
+  };
+}
 
-  return async (tx) => {
-    if (rows.length > 0) {
-      const params: unknown[] = [roomId];
-      const values = rows.map((m) => {
-        // The searchable text: none for system lines and deleted (or erased) messages.
-        const content = m.type === "system" || m.deleted || m.content === null ? null : toStorableText(m.content);
-        params.push(m.id, m.seq, m.sender_id, isoOrNow(m.created_at), m.type === "system", m.deleted, content);
-        const n = params.length;
-        return `($${n - 6}::uuid, $1::uuid, $${n - 5}::bigint, $${n - 4}::uuid, $${n - 3}::timestamptz, $${n - 2}::boolean, $${n - 1}::boolean, $${n}::text)`;
-      });
-      await tx.query(
-        `INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content)
-         VALUES ${values.join(", ")}
-         ON CONFLICT (message_id) DO UPDATE SET seq = COALESCE(EXCLUDED.seq, chat_message_index.seq),
-           is_deleted = EXCLUDED.is_deleted, content = EXCLUDED.content
-         -- An id is one room's: another room's document never rewrites its row.
-         WHERE chat_message_index.room_id = EXCLUDED.room_id`,
-        params,
-      );
+/**
+ * Write the mirrors of many changes (a batch of log entries, in the order they were applied) in
+ * a handful of statements whatever their number: later changes of a message, a room's last
+ * message or a member's marker supersede earlier ones. Every write is idempotent: the document is
+ * the truth and replaying the mirror is harmless. Text goes through storableJson: a room stored
+ * before NUL was refused must still mirror.
+ */
+export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[]): Promise<void> {
+  const index = new Map<string, { roomId: string; row: IndexRow }>();
+  const rooms = new Map<string, { set: { value: LastMessage } | null; edits: MessageFacts[]; newlySequenced: boolean }>();
+  const receipts = new Map<string, { roomId: string; userId: string; seq: number; readAt: string }>();
+  for (const mirror of mirrors) {
+    for (const row of mirror.index) index.set(row.id, { roomId: mirror.roomId, row });
+    const room = rooms.get(mirror.roomId) ?? { set: null, edits: [], newlySequenced: false };
+    room.newlySequenced ||= mirror.newlySequenced;
+    if (mirror.last && "set" in mirror.last) {
+      room.set = { value: mirror.last.set };
+      room.edits = [];
+    } else if (mirror.last) {
+      room.edits.push(...mirror.last.editOf);
     }
-    if (last && "set" in last) {
+    rooms.set(mirror.roomId, room);
+    for (const r of mirror.receipts) {
+      const key = `${mirror.roomId}:${r.userId}`;
+      const known = receipts.get(key);
+      if (!known || known.seq < r.seq) receipts.set(key, { roomId: mirror.roomId, ...r });
+    }
+  }
+  if (index.size > 0) {
+    const params: unknown[] = [];
+    const values = [...index.values()].map(({ roomId, row }) => {
+      params.push(row.id, roomId, row.seq, row.senderId, row.createdAt, row.isSystem, row.isDeleted, row.content);
+      const n = params.length;
+      return `($${n - 7}::uuid, $${n - 6}::uuid, $${n - 5}::bigint, $${n - 4}::uuid, $${n - 3}::timestamptz, $${n - 2}::boolean, $${n - 1}::boolean, $${n}::text)`;
+    });
+    await tx.query(
+      `INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content)
+       VALUES ${values.join(", ")}
+       ON CONFLICT (message_id) DO UPDATE SET seq = COALESCE(EXCLUDED.seq, chat_message_index.seq),
+         is_deleted = EXCLUDED.is_deleted, content = EXCLUDED.content
+       -- An id is one room's: another room's document never rewrites its row.
+       WHERE chat_message_index.room_id = EXCLUDED.room_id`,
+      params,
+    );
+  }
+  for (const [roomId, room] of rooms) {
+    if (room.set) {
       await tx.query(
         `UPDATE chat_rooms SET last_message = $2::jsonb,
            last_message_at = CASE WHEN $3 THEN now() ELSE last_message_at END
          WHERE id = $1`,
-        [roomId, last.set ? storableJson(last.set) : null, newlySequenced],
-      );
-    } else if (last) {
-      for (const m of last.editOf) {
-        await tx.query(`UPDATE chat_rooms SET last_message = $3::jsonb WHERE id = $1 AND last_message->>'id' = $2`, [
-          roomId,
-          m.id,
-          storableJson(asLast(m)),
-        ]);
-      }
-    }
-    for (const r of receipts) {
-      await tx.query(
-        `UPDATE chat_participants SET last_read_seq = $3, last_read_at = $4
-          WHERE room_id = $1 AND user_id = $2 AND last_read_seq < $3`,
-        [roomId, r.userId, r.seq, r.readAt],
+        [roomId, room.set.value ? storableJson(room.set.value) : null, room.newlySequenced],
       );
     }
-  };
+    for (const m of room.edits) {
+      await tx.query(`UPDATE chat_rooms SET last_message = $3::jsonb WHERE id = $1 AND last_message->>'id' = $2`, [
+        roomId,
+        m.id,
+        storableJson(asLast(m)),
+      ]);
+    }
+  }
+  if (receipts.size > 0) {
+    const all = [...receipts.values()];
+    await tx.query(
+      `UPDATE chat_participants p SET last_read_seq = r.seq, last_read_at = r.read_at
+         FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[]) AS r(room_id, user_id, seq, read_at)
+        WHERE p.room_id = r.room_id AND p.user_id = r.user_id AND p.last_read_seq < r.seq`,
+      [all.map((r) => r.roomId), all.map((r) => r.userId), all.map((r) => r.seq), all.map((r) => r.readAt)],
+    );
+  }
+}
+
+/** The mirror of one change as a function of a transaction, for callers outside the log (repair, erase). */
+export function roomEffects(
+  doc: Y.Doc,
+  roomId: string,
+  touched: Touched,
+  newlySequenced: boolean,
+): ((tx: Queryable) => Promise<void>) | undefined {
+  const mirror = roomMirror(doc, roomId, touched, newlySequenced);
+  return mirror ? (tx) => writeMirrors(tx, [mirror]) : undefined;
 }

@@ -1,29 +1,25 @@
-import type { Document } from "@hocuspocus/server";
-import type * as Y from "yjs";
-import { mergeUpdates } from "yjs";
+import type { Connection, Document } from "@hocuspocus/server";
+import * as Y from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
 import { assignSequenceNumbers, getSequencedMessage, type StoredMessage } from "../../shared/room-doc/index.ts";
-import { roomEffects } from "./room-effects.ts";
-import { collectTouched, emptyTouched, type Touched } from "./touched.ts";
+import type { Queryable } from "../db/database.ts";
+import { durabilityFor } from "./durability.ts";
+import { roomMirror } from "./room-effects.ts";
+import { collectTouched, emptyTouched } from "./touched.ts";
 import type { UpdateLogWriter, UpdateOrigin } from "./update-log-writer.ts";
 
-/** Who a server-side change is made for, as the update log records it. */
+/** Who a change is made for, as the update log records it. */
 export interface WriteAuthor {
   origin: UpdateOrigin;
   userId: string | null;
   connectionId: string | null;
 }
 
-// setTimeout's largest delay: "hold the broadcast until we flush it ourselves".
-const HOLD_BROADCAST_MS = 2 ** 31 - 1;
-
 /** A message the server has just accepted (sequenced and stored), as its listeners need it. */
 export type AcceptedMessage = Pick<StoredMessage, "id" | "sender_id" | "type" | "content" | "deleted"> & { seq: number };
 
-/** What else a server change may do: more touched messages, a full sequencing pass. */
+/** What else a server change may do. */
 export interface CommitOptions {
-  /** What a client's update changed, to mirror with this change. */
-  alsoTouched?: Touched;
   /** Scan the whole room for unsequenced messages (after a load, when a crash may have left some). */
   sequenceAll?: boolean;
 }
@@ -34,17 +30,31 @@ export interface ServerWriteOrigin {
   context: { serverWrite: true; author: WriteAuthor };
 }
 
+/** A client's update the gate accepted, with what must commit with it. */
+export interface ClientChange {
+  connection: Connection;
+  /** Only what the server lacks (the gate diffed it against the document's state vector). */
+  update: Uint8Array;
+  author: WriteAuthor;
+  /** Relational writes of the gate's (client-id bindings, media claims), in the same transaction. */
+  effects?: (tx: Queryable) => Promise<void>;
+  /** Run in the same synchronous step as sequencing (e.g. restoring a receipt a stale tab moved back). */
+  afterApply?: (doc: Y.Doc) => void;
+}
+
 /**
- * Applies server-side changes to a live room document so that nobody sees one before it is
- * durable: the change is made in one transaction while the document's broadcast is held, the
- * resulting update is appended to the log (with its relational effects), and only then is the
- * broadcast released. Every change also assigns sequence numbers to messages that lack one.
- * Changes to one document are serialized; a failed append drops the document from memory so it
- * reloads from what is stored.
+ * Applies every change to a live document the moment it is accepted, and stores it with its
+ * sequence numbers and relational mirror as one update-log entry in the next group commit.
+ *
+ * A client's update and a server change (a REST write, system messages, the sequencing pass after
+ * a load) take the same path: applied in one synchronous step together with the sequence numbers
+ * of the messages it makes (so the next update is judged against it and the numbers are the
+ * room's next), then appended. Until the append commits, the document's connections are shown
+ * nothing of it (see Durability), and a failed append drops the document from memory so it
+ * reloads from what is stored. Nothing waits for a previous change to be stored before applying:
+ * changes arriving during a commit join the next one.
  */
 export class RoomWriter {
-  private readonly tails = new WeakMap<Y.Doc, Promise<unknown>>();
-
   constructor(
     private readonly log: UpdateLogWriter,
     private readonly onAppendFailed: (document: Document) => void,
@@ -55,76 +65,100 @@ export class RoomWriter {
     private readonly onRoomStored: (roomId: string, accepted: AcceptedMessage[]) => void = () => {},
   ) {}
 
-  /** Run `mutate` as a durable server change; resolves with its result once it is stored. */
-  commit<T>(document: Document, author: WriteAuthor, mutate: (doc: Y.Doc) => T, options: CommitOptions = {}): Promise<T> {
-    const previous = this.tails.get(document) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => this.commitNow(document, author, mutate, options));
-    this.tails.set(document, next);
-    return next;
+  /** Run `mutate` as a server change; resolves with its result once it is stored. */
+  async commit<T>(document: Document, author: WriteAuthor, mutate: (doc: Y.Doc) => T, options: CommitOptions = {}): Promise<T> {
+    const origin: ServerWriteOrigin = { source: "local", context: { serverWrite: true, author } };
+    let result: T | undefined;
+    await this.applyAndStore(
+      document,
+      author,
+      origin,
+      (doc) => {
+        result = mutate(doc);
+      },
+      options,
+    );
+    return result as T;
   }
 
-  private async commitNow<T>(
+  /**
+   * Apply a client's accepted update now and store it in the next commit. Returns once it is
+   * applied; the promise it returns settles when it is stored (acknowledgements wait for that).
+   */
+  applyClientUpdate(document: Document, change: ClientChange): { stored: Promise<void> } {
+    const origin = { source: "connection" as const, connection: change.connection };
+    const stored = this.applyAndStore(
+      document,
+      change.author,
+      origin,
+      (doc) => {
+        Y.applyUpdate(doc, change.update, origin);
+      },
+      {},
+      change.effects,
+      change.afterApply,
+    );
+    return { stored };
+  }
+
+  private applyAndStore(
     document: Document,
     author: WriteAuthor,
-    mutate: (doc: Y.Doc) => T,
-    { alsoTouched, sequenceAll = false }: CommitOptions,
-  ): Promise<T> {
+    origin: unknown,
+    change: (doc: Y.Doc) => void,
+    { sequenceAll = false }: CommitOptions,
+    gateEffects?: (tx: Queryable) => Promise<void>,
+    afterApply?: (doc: Y.Doc) => void,
+  ): Promise<void> {
     const name = parseDocumentName(document.name);
-    const origin: ServerWriteOrigin = { source: "local", context: { serverWrite: true, author } };
-    const touched = alsoTouched ?? emptyTouched();
+    const sequencing: ServerWriteOrigin = { source: "local", context: { serverWrite: true, author } };
+    const touched = emptyTouched();
     const updates: Uint8Array[] = [];
-    const onUpdate = (update: Uint8Array, o: unknown) => {
-      if (o === origin) updates.push(update);
-    };
-    const onAfterTransaction = (tr: Y.Transaction) => {
-      if (tr.origin === origin) collectTouched(document, tr, touched);
-    };
-
-    // Send what is already durable now, then hold everything after it until our append commits.
-    document.flush();
-    const flushDelay = document.flushDelay;
-    document.flushDelay = HOLD_BROADCAST_MS;
+    const onUpdate = (update: Uint8Array) => updates.push(update);
+    const onAfterTransaction = (tr: Y.Transaction) => collectTouched(document, tr, touched);
+    let assigned: Array<{ id: string; seq: number }> = [];
     document.on("update", onUpdate);
     document.on("afterTransaction", onAfterTransaction);
-    let result: T;
-    let assigned: Array<{ id: string; seq: number }> = [];
     try {
-      document.transact(() => {
-        result = mutate(document);
-      }, origin);
+      document.transact(() => change(document), origin);
       // A second transaction, once `touched` names the messages the change made: sequencing only
       // looks at those, so a send costs O(change) however long the room's history.
       if (name?.kind === "room") {
         const candidates = sequenceAll ? undefined : [...touched.messageIds];
         document.transact(() => {
           assigned = assignSequenceNumbers(document, undefined, candidates);
-        }, origin);
+          afterApply?.(document);
+        }, sequencing);
       }
     } finally {
       document.off("update", onUpdate);
       document.off("afterTransaction", onAfterTransaction);
-      document.flushDelay = flushDelay;
     }
-    const effects = name?.kind === "room" ? roomEffects(document, name.roomId, touched, assigned.length > 0) : undefined;
-    if (updates.length > 0 || effects) {
-      try {
-        await this.log.append({
-          documentName: document.name,
-          update: updates.length === 0 ? null : updates.length === 1 ? (updates[0] as Uint8Array) : mergeUpdates(updates),
-          origin: author.origin,
-          userId: author.userId,
-          connectionId: author.connectionId,
-          effects,
-        });
-      } catch (error) {
+    const mirror = name?.kind === "room" ? roomMirror(document, name.roomId, touched, assigned.length > 0) : undefined;
+    if (updates.length === 0 && !mirror && !gateEffects) return Promise.resolve();
+    const durability = durabilityFor(document);
+    const mark = durability.applied();
+    // Read now, while in memory: the messages just sequenced, for the listeners told once stored.
+    const accepted = name?.kind === "room" ? acceptedFacts(document, assigned) : [];
+    const stored = this.log.append({
+      documentName: document.name,
+      update: updates.length === 0 ? null : updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates),
+      origin: author.origin,
+      userId: author.userId,
+      connectionId: author.connectionId,
+      effects: gateEffects,
+      mirror,
+    });
+    return stored.then(
+      () => {
+        durability.stored(mark);
+        if (mirror && name?.kind === "room") this.onRoomStored(name.roomId, accepted);
+      },
+      (error: unknown) => {
         this.onAppendFailed(document);
         throw error;
-      }
-    }
-    document.flush();
-    if (effects && name?.kind === "room") this.onRoomStored(name.roomId, acceptedFacts(document, assigned));
-    // biome-ignore lint/style/noNonNullAssertion: assigned inside the synchronous transaction above
-    return result!;
+      },
+    );
   }
 }
 

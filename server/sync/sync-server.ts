@@ -2,10 +2,9 @@ import { randomUUID } from "node:crypto";
 import { Database as DatabaseExtension } from "@hocuspocus/extension-database";
 import { type Connection, type Document, Hocuspocus, type onStoreDocumentPayload } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
-import type * as Y from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/errors.ts";
-import { initRoomDoc, type ReceiptView, roomMaps } from "../../shared/room-doc/index.ts";
+import { initRoomDoc } from "../../shared/room-doc/index.ts";
 import { type SessionUser, sessionIdOf, userForToken } from "../auth/sessions.ts";
 import type { ClusterBus } from "../cluster/bus.ts";
 import type { RoomContentFilter } from "../content-filter/room-filter.ts";
@@ -20,10 +19,10 @@ import { AwarenessGate, type AwarenessVerdict, judgeAwarenessFrame } from "./awa
 import { BlockedRooms } from "./blocked-rooms.ts";
 import { ClientBindings } from "./client-bindings.ts";
 import type { DocumentStore } from "./document-store.ts";
+import { durabilityFor } from "./durability.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
 import { encodeStateless, Refusal, refusedPayload, silenceRefusalsOnConsole } from "./refuse.ts";
 import { type AcceptedMessage, RoomWriter } from "./room-writer.ts";
-import { collectTouched, emptyTouched, type Touched } from "./touched.ts";
 import type { UpdateLogWriter } from "./update-log-writer.ts";
 
 /** What a WebSocket connection carries once authenticated. */
@@ -114,6 +113,11 @@ export function createSyncServer(deps: {
       if (verdict.kind === "refuse") refuseAwareness(document.name, connection, context, verdict);
     },
 
+    async connected({ connection }) {
+      // Held acknowledgements and updates must not reach a later connection to the same document.
+      connection.onClose(() => durabilityFor(connection.document).forget(connection));
+    },
+
     async beforeSync({ type, payload, document, connection, context }) {
       if (type === SYNC_STEP_1 || connection.readOnly) return;
       if (!context.user) throw new Refusal(CLOSE_CODES.unauthenticated, "unauthenticated", "No user on this connection.");
@@ -122,7 +126,6 @@ export function createSyncServer(deps: {
 
     async afterUnloadDocument({ documentName }) {
       bindings.forget(documentName);
-      gate.receiptFloors.delete(documentName);
       const name = parseDocumentName(documentName);
       if (name?.kind === "room") blockedRooms.forget(name.roomId);
     },
@@ -133,7 +136,6 @@ export function createSyncServer(deps: {
       if (name?.kind !== "room") return;
       await bindings.load(document.name);
       await bindServerClientId(document);
-      watchRoom(document);
       // Stamps the schema version on a new room and sequences messages a crash left unsequenced.
       await writer.commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => initRoomDoc(doc), {
         sequenceAll: true,
@@ -167,10 +169,33 @@ export function createSyncServer(deps: {
     connection.sendStateless(refusedPayload(verdict.code, verdict.message));
     throw new Refusal(CLOSE_CODES.refused, verdict.code, verdict.message);
   }
+  const writer = new RoomWriter(
+    log,
+    (document) => {
+      logger.error({ document: document.name }, "could not store an accepted change; the document reloads");
+      dropFromMemory(document);
+    },
+    (roomId, accepted) => {
+      deps.metrics?.messagesAccepted.inc(accepted.length);
+      feed.roomChanged(roomId);
+      if (accepted.length > 0) deps.onMessagesAccepted?.(roomId, accepted);
+    },
+  );
+
+  /**
+   * A document whose accepted change could not be stored holds what storage lacks: take it out of
+   * the map, so the next open loads what is stored, and end its sockets (code 1013, try again
+   * later), so every provider reconnects and resends what was never acknowledged.
+   */
+  function dropFromMemory(document: Document): void {
+    if (hocuspocus.documents.get(document.name) === document) hocuspocus.documents.delete(document.name);
+    bindings.forget(document.name);
+    for (const connection of document.getConnections()) connection.webSocket.close(1013, "store_unavailable");
+  }
   const blockedRooms = new BlockedRooms(db);
   const gate = new UpdateGate({
     db,
-    log,
+    writer,
     bindings,
     rate: deps.messageRate,
     logger,
@@ -207,44 +232,7 @@ export function createSyncServer(deps: {
     bindings.remember(document.name, [document.clientID], null);
   }
 
-  const writer = new RoomWriter(
-    log,
-    (document) => {
-      logger.error({ document: document.name }, "could not store a server change; reloading the document");
-      hocuspocus.closeConnections(document.name);
-    },
-    (roomId, accepted) => {
-      deps.metrics?.messagesAccepted.inc(accepted.length);
-      feed.roomChanged(roomId);
-      if (accepted.length > 0) deps.onMessagesAccepted?.(roomId, accepted);
-    },
-  );
   const feed = new UserFeed(db, hocuspocus, writer, bus, logger);
-
-  /** After a client's update is applied, sequence its new messages and mirror it relationally. */
-  function watchRoom(document: Document) {
-    let pending: Touched | null = null;
-    document.on("afterTransaction", (tr: Y.Transaction) => {
-      const origin = tr.origin as { source?: string } | null;
-      if (origin?.source !== "connection") return;
-      const first = pending === null;
-      pending ??= emptyTouched();
-      collectTouched(document, tr, pending);
-      if (!first) return;
-      queueMicrotask(() => {
-        const touched = pending ?? emptyTouched();
-        pending = null;
-        const floors = gate.receiptFloors.get(document.name);
-        gate.receiptFloors.delete(document.name);
-        if (touched.messageIds.size === 0 && touched.receiptUserIds.size === 0) return;
-        writer
-          .commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => restoreReceipts(doc, floors), {
-            alsoTouched: touched,
-          })
-          .catch((error: unknown) => logger.error({ err: error, document: document.name }, "sequencing failed"));
-      });
-    });
-  }
 
   /**
    * Storage of `name` was rewritten under us: take the live copy out of the documents map first,
@@ -255,7 +243,6 @@ export function createSyncServer(deps: {
     if (!document) return;
     hocuspocus.documents.delete(name);
     bindings.forget(name);
-    gate.receiptFloors.delete(name);
     for (const connection of document.getConnections()) {
       connection.sendStateless(refusedPayload("document_rewritten", "An operator rewrote this document: resync."));
       connection.close({ code: CLOSE_CODES.refused, reason: "document_rewritten" });
@@ -324,15 +311,6 @@ export function createSyncServer(deps: {
   });
 
   return { hocuspocus, writer, persistence, feed };
-}
-
-/** Put back read markers a stale tab moved backwards: a receipt only moves forward. */
-function restoreReceipts(doc: Y.Doc, floors: Map<string, ReceiptView> | undefined): void {
-  const receipts = roomMaps(doc).receipts;
-  for (const [userId, floor] of floors ?? []) {
-    const now = receipts.get(userId);
-    if (!now || now.seq < floor.seq) receipts.set(userId, floor);
-  }
 }
 
 function assertNever(value: never): never {

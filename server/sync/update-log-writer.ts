@@ -1,5 +1,6 @@
 import type { Database, Queryable } from "../db/database.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
+import { type RoomMirror, writeMirrors } from "./room-effects.ts";
 
 /** Who made an update, as the log records it for operators. */
 export type UpdateOrigin = "connection" | "rest" | "server";
@@ -11,8 +12,10 @@ export interface LogEntry {
   origin: UpdateOrigin;
   userId: string | null;
   connectionId: string | null;
-  /** Runs inside the same transaction after the insert, e.g. to keep the message index in step. */
+  /** Runs inside the same transaction after the insert (client-id bindings, media claims). */
   effects?: (tx: Queryable) => Promise<void>;
+  /** The room's relational mirror after this change; a batch writes all of them at once. */
+  mirror?: RoomMirror;
 }
 
 interface Pending {
@@ -108,10 +111,12 @@ export class UpdateLogWriter {
     const started = performance.now();
     await this.db.transaction(async (tx) => {
       const names = [...new Set(entries.map((e) => e.documentName))].sort();
-      // Shared locks: appends never wait for each other, only for a compaction of the same document.
-      for (const name of names) {
-        await tx.query("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))", [DOCUMENT_LOCK_CLASS, name]);
-      }
+      // Shared locks, in one statement for the batch: appends never wait for each other, only for
+      // a compaction of the same document.
+      await tx.query("SELECT pg_advisory_xact_lock_shared($1, hashtext(n)) FROM unnest($2::text[]) AS n ORDER BY n", [
+        DOCUMENT_LOCK_CLASS,
+        names,
+      ]);
       const rows = entries.filter((e) => e.update !== null && e.update.length > 0);
       if (rows.length > 0) {
         const params: unknown[] = [];
@@ -126,6 +131,8 @@ export class UpdateLogWriter {
         );
       }
       for (const entry of entries) await entry.effects?.(tx);
+      const mirrors = entries.flatMap((e) => (e.mirror ? [e.mirror] : []));
+      if (mirrors.length > 0) await writeMirrors(tx, mirrors);
     });
     this.onCommit((performance.now() - started) / 1000);
     this.stats.commits += 1;

@@ -316,14 +316,14 @@ describe.each(backendsUnderTest())("media on %s", (backend) => {
 
     const overRest = await ana.api.post(`/api/v1/chat/messages/${elsewhere}`, { id: bens.id, content: "same id, other room" });
     expect(overRest.status).toBe(409);
-    expect(overRest.body.error.code).toBe("conflict");
+    expect(overRest.body.error.code).toBe("message_id_taken");
     const socket = connectSocket(t.server.wsUrl);
     cleanup.push(() => socket.destroy());
     const room = openDocument(socket, `room:${elsewhere}`, ana.token);
     await room.synced();
     sendMessage(room.doc, { id: bens.id, sender_id: ana.id, content: "same id again" });
     await waitFor(() => room.refusals.length > 0, "the refusal");
-    expect(room.refusals[0]).toMatchObject({ code: "not_permitted", message: expect.stringContaining("another room") });
+    expect(room.refusals[0]).toMatchObject({ code: "message_id_taken", message: expect.stringContaining("nother room") });
 
     // Ben's photo is untouched by any of it, and cleanup keeps it.
     await cleanUpMedia(t.server.context.db, t.server.context.media.store, 24);
