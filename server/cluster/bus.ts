@@ -16,6 +16,8 @@ export const clusterEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("documents_rewritten"), documentNames: z.array(z.string()) }),
   /** A block between the two began or ended: their direct room's writability changed. */
   z.object({ type: z.literal("block_changed"), userIds: z.tuple([z.string(), z.string()]) }),
+  /** A room's settings, admins or members changed (slow mode, content filter, roles): read its facts again. */
+  z.object({ type: z.literal("room_settings_changed"), roomId: z.string() }),
   /** The user was suspended: close every socket of theirs at once (their sessions are revoked). */
   z.object({ type: z.literal("user_suspended"), userId: z.string() }),
   /** The session was logged out: close every socket authenticated with it (never its token: its id). */

@@ -27,6 +27,17 @@ export class RoomContentFilter {
     return this.filter.judge(text, await this.modeOf(roomId));
   }
 
+  /** `judgeWritten` with the room's mode already known (a loaded room keeps it): no query. */
+  judgeWrittenIn(roomMode: ContentFilterMode | null, texts: string[]): Extract<FilterVerdict, { ok: false }> | null {
+    if (!this.filter.active || texts.length === 0) return null;
+    const mode = roomMode ?? this.rules.default_mode;
+    for (const text of texts) {
+      const verdict = this.filter.judgeWritten(text, mode);
+      if (!verdict.ok) return verdict;
+    }
+    return null;
+  }
+
   /** Texts a client wrote itself (WebSocket): the first refusal, or null when all may be stored as written. */
   async judgeWritten(roomId: string, texts: string[]): Promise<Extract<FilterVerdict, { ok: false }> | null> {
     if (!this.filter.active || texts.length === 0) return null;

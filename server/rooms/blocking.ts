@@ -11,3 +11,16 @@ export async function isBlockedBetween(db: Queryable, a: string, b: string): Pro
   );
   return rows.length > 0;
 }
+
+/** True when the room is a direct room and one of the pair blocked the other: nobody writes in it. */
+export async function isReadOnlyDirectRoom(db: Queryable, roomId: string): Promise<boolean> {
+  const { rows } = await db.query<{ blocked: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM chat_rooms r JOIN user_blocks b
+         ON (b.blocker_id = split_part(r.direct_key, ':', 1)::uuid AND b.blocked_id = split_part(r.direct_key, ':', 2)::uuid)
+         OR (b.blocker_id = split_part(r.direct_key, ':', 2)::uuid AND b.blocked_id = split_part(r.direct_key, ':', 1)::uuid)
+        WHERE r.id = $1 AND r.type = 'direct') AS blocked`,
+    [roomId],
+  );
+  return rows[0]?.blocked ?? false;
+}

@@ -183,6 +183,8 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
         body.content_filter ?? null,
       ],
     );
+    // Every process holding the room applies its new slow mode and filter at once.
+    await bus.publish({ type: "room_settings_changed", roomId });
     if (body.name && body.name !== room.name) await announce(roomId, [{ kind: "room_renamed", actor: me.id, name: body.name }]);
     else ctx.feed.roomChanged(roomId);
     return respond(me, roomId);
@@ -225,6 +227,8 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
         [roomId],
       );
     });
+    // Who is admin may have changed hands.
+    await bus.publish({ type: "room_settings_changed", roomId });
   }
 
   app.put("/api/v1/chat/rooms/:room_id/settings", async (request) => {
@@ -311,6 +315,7 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
       throw new HttpError("conflict", "A group needs at least one admin: promote someone else first.");
     }
     await db.query("UPDATE chat_participants SET role = $3 WHERE room_id = $1 AND user_id = $2", [roomId, target, body.role]);
+    await bus.publish({ type: "room_settings_changed", roomId });
     await announce(roomId, [{ kind: "role_changed", actor: me.id, target, role: body.role }]);
     return respond(me, roomId);
   });

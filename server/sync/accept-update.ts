@@ -1,6 +1,5 @@
 import type { Connection, Document } from "@hocuspocus/server";
 import * as Y from "yjs";
-import { parseDocumentName } from "../../shared/document-names.ts";
 import { CLOSE_CODES } from "../../shared/errors.ts";
 import { type ReceiptView, roomMaps } from "../../shared/room-doc/index.ts";
 import { type UpdateAuthor, type Verdict, validateRoomUpdate } from "../../shared/update-validation/index.ts";
@@ -14,9 +13,9 @@ import { type AdmissionCode, admit } from "../messages/admission.ts";
 import { MessageIdChecks } from "../messages/message-ids.ts";
 import type { Metrics } from "../metrics.ts";
 import { isGroupAdmin } from "../rooms/membership.ts";
-import type { BlockedRooms } from "./blocked-rooms.ts";
-import { BindingConflict, type ClientBindings } from "./client-bindings.ts";
+import { BindingConflict, claimBindings } from "./client-bindings.ts";
 import { GapDeferral } from "./gap-deferral.ts";
+import type { LoadedRoom, LoadedRooms } from "./loaded-room.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
 import { Refusal, refusedPayload } from "./refuse.ts";
 import type { RoomWriter } from "./room-writer.ts";
@@ -35,41 +34,38 @@ export class UpdateGate {
 
   private readonly db: Database;
   private readonly writer: RoomWriter;
-  private readonly bindings: ClientBindings;
+  private readonly rooms: LoadedRooms;
   private readonly rate: MessageRateLimiter;
   private readonly logger: Logger;
   private readonly skipValidation: boolean;
-  private readonly blockedRooms: BlockedRooms;
   private readonly contentFilter: RoomContentFilter;
   private readonly metrics: Metrics | undefined;
 
   constructor(deps: {
     db: Database;
     writer: RoomWriter;
-    bindings: ClientBindings;
+    rooms: LoadedRooms;
     rate: MessageRateLimiter;
     logger: Logger;
     skipValidation: boolean;
-    blockedRooms: BlockedRooms;
     contentFilter: RoomContentFilter;
     metrics?: Metrics;
   }) {
     this.db = deps.db;
     this.writer = deps.writer;
     this.messageIds = new MessageIdChecks(deps.db);
-    this.bindings = deps.bindings;
+    this.rooms = deps.rooms;
     this.rate = deps.rate;
     this.logger = deps.logger;
     this.skipValidation = deps.skipValidation;
-    this.blockedRooms = deps.blockedRooms;
     this.contentFilter = deps.contentFilter;
     this.metrics = deps.metrics;
   }
 
   async accept(document: Document, connection: Connection, user: SessionUser, payload: Uint8Array): Promise<void> {
-    const name = parseDocumentName(document.name);
-    if (name?.kind !== "room") return;
-    const verdict = await this.judge(document, name.roomId, user, payload);
+    const room = this.rooms.get(document.name, document);
+    if (!room) return;
+    const verdict = await this.judge(room, user, payload);
     if (!verdict.ok && verdict.missingDependencies && this.gaps.tolerate(connection)) {
       this.metrics?.updatesDeferred.inc();
       return this.gaps.defer(document, connection, payload);
@@ -78,15 +74,18 @@ export class UpdateGate {
     if (!verdict.changes) return;
     this.gaps.progressed(connection);
     // The facts the admission decision needs, looked up together (each cached or batched).
-    const [readOnly, filtered, messageIdTakenElsewhere, attachmentProblem, countRate] = await Promise.all([
-      this.blockedRooms.isReadOnly(name.roomId),
-      this.contentFilter.judgeWritten(name.roomId, verdict.texts),
-      this.messageIds.usedElsewhere(name.roomId, verdict.newMessageIds),
-      refusedAttachments(this.db, name.roomId, user.id, verdict.attachments),
-      this.rate.forSender(user.id, name.roomId),
+    const [messageIdTakenElsewhere, attachmentProblem] = await Promise.all([
+      this.messageIds.usedElsewhere(room.roomId, verdict.newMessageIds),
+      refusedAttachments(this.db, room.roomId, user.id, verdict.attachments),
     ]);
+    const { facts } = room;
+    const filtered = this.contentFilter.judgeWrittenIn(facts.contentFilter, verdict.texts);
+    const countRate = this.rate.forMember(user.id, room.roomId, {
+      slowModeSeconds: facts.slowModeSeconds,
+      exempt: facts.admins.has(user.id),
+    });
     const admission = admit({
-      readOnly,
+      readOnly: facts.readOnly,
       filtered,
       messageIdTakenElsewhere,
       attachmentProblem,
@@ -103,7 +102,7 @@ export class UpdateGate {
       update: Y.diffUpdate(payload, Y.encodeStateVector(document)),
       author: { origin: "connection", userId: user.id, connectionId: connection.socketId },
       effects: async (tx) => {
-        await this.bindings.claim(tx, document.name, verdict.claimedClientIds, user.id);
+        await claimBindings(tx, document.name, verdict.claimedClientIds, user.id);
         for (const use of verdict.attachments) {
           await claimMedia(
             tx,
@@ -116,7 +115,7 @@ export class UpdateGate {
       afterApply: floor ? (doc) => restoreReceipt(doc, user.id, floor) : undefined,
     });
     // Bound in memory now, as the update is: a failed append drops the document and these with it.
-    this.bindings.remember(document.name, verdict.claimedClientIds, user.id);
+    room.remember(verdict.claimedClientIds, user.id);
     this.metrics?.updatesAccepted.inc();
     // Not awaited: the acknowledgement Hocuspocus sends next waits for the commit (Durability),
     // so this connection's following updates are judged and join the same commit meanwhile.
@@ -129,7 +128,7 @@ export class UpdateGate {
     });
   }
 
-  private async judge(document: Document, roomId: string, user: SessionUser, payload: Uint8Array): Promise<Verdict> {
+  private async judge(room: LoadedRoom, user: SessionUser, payload: Uint8Array): Promise<Verdict> {
     if (this.skipValidation)
       return {
         ok: true,
@@ -141,12 +140,12 @@ export class UpdateGate {
         texts: [],
         attachments: [],
       };
-    const bindings = this.bindings.of(document.name);
     const author: UpdateAuthor = { userId: user.id, mayModerate: user.is_server_admin };
-    const verdict = validateRoomUpdate(document, payload, author, bindings);
-    // Moderation is rare: look the role up only when it could change the verdict.
-    if (!verdict.ok && verdict.code === "not_permitted" && !author.mayModerate && (await isGroupAdmin(this.db, roomId, user.id))) {
-      return validateRoomUpdate(document, payload, { ...author, mayModerate: true }, bindings);
+    const verdict = validateRoomUpdate(room.document, payload, author, room.bindings);
+    // Moderation is rare and its right must be current to the moment (a demotion counts at once):
+    // the role is asked of the database only when it could change the verdict.
+    if (!verdict.ok && verdict.code === "not_permitted" && !author.mayModerate && (await isGroupAdmin(this.db, room.roomId, user.id))) {
+      return validateRoomUpdate(room.document, payload, { ...author, mayModerate: true }, room.bindings);
     }
     return verdict;
   }

@@ -82,6 +82,13 @@ export class MessageRateLimiter {
     return (messages) => this.count(userId, roomId, slow, messages);
   }
 
+  /** `forSender` for a member of a loaded room, whose slow mode and role the caller knows: no query. */
+  forMember(userId: string, roomId: string, room: { slowModeSeconds: number; exempt: boolean }): (messages: number) => RateDecision {
+    if (this.limits.disabled) return () => ({ action: "accept" });
+    const slow = this.slowPace(userId, roomId, room.slowModeSeconds, room.exempt);
+    return (messages) => this.count(userId, roomId, slow, messages);
+  }
+
   private count(userId: string, roomId: string, slow: Pace | null, messages: number): RateDecision {
     if (messages <= 0) return { action: "accept" };
     const paces: Pace[] = [
@@ -125,8 +132,11 @@ export class MessageRateLimiter {
       if (this.settings.size > 10_000) this.settings.clear();
       this.settings.set(key, setting);
     }
-    const seconds = setting.seconds;
-    if (seconds <= 0 || setting.exempt) return null;
+    return this.slowPace(userId, roomId, setting.seconds, setting.exempt);
+  }
+
+  private slowPace(userId: string, roomId: string, seconds: number, exempt: boolean): Pace | null {
+    if (seconds <= 0 || exempt) return null;
     return { limit: { prefix: `messages:slow${seconds}`, points: 1, seconds }, key: `${roomId}:${userId}`, msPerMessage: seconds * 1000 };
   }
 }

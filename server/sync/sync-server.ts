@@ -16,10 +16,10 @@ import type { Presence } from "../presence/presence.ts";
 import { isCurrentMember } from "../rooms/membership.ts";
 import { UpdateGate } from "./accept-update.ts";
 import { AwarenessGate, type AwarenessVerdict, judgeAwarenessFrame } from "./awareness-gate.ts";
-import { BlockedRooms } from "./blocked-rooms.ts";
-import { ClientBindings } from "./client-bindings.ts";
+import { claimBindings } from "./client-bindings.ts";
 import type { DocumentStore } from "./document-store.ts";
 import { durabilityFor } from "./durability.ts";
+import { LoadedRooms } from "./loaded-room.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
 import { encodeStateless, Refusal, refusedPayload, silenceRefusalsOnConsole } from "./refuse.ts";
 import { type AcceptedMessage, RoomWriter } from "./room-writer.ts";
@@ -125,17 +125,17 @@ export function createSyncServer(deps: {
     },
 
     async afterUnloadDocument({ documentName }) {
-      bindings.forget(documentName);
-      const name = parseDocumentName(documentName);
-      if (name?.kind === "room") blockedRooms.forget(name.roomId);
+      // Unless a fresh copy of the room was loaded meanwhile (after a rewrite), its state goes too.
+      const live = hocuspocus.documents.get(documentName);
+      if (!live || rooms.get(documentName)?.document !== live) rooms.drop(documentName);
     },
 
     async afterLoadDocument({ document }) {
       const name = parseDocumentName(document.name);
       if (name?.kind === "user") await feed.refresh(document);
-      if (name?.kind !== "room") return;
-      await bindings.load(document.name);
-      await bindServerClientId(document);
+      const room = await rooms.load(document);
+      if (!room) return;
+      await bindServerClientId(room);
       // Stamps the schema version on a new room and sequences messages a crash left unsequenced.
       await writer.commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => initRoomDoc(doc), {
         sequenceAll: true,
@@ -152,8 +152,8 @@ export function createSyncServer(deps: {
     return unloadByName(document);
   };
 
-  const bindings = new ClientBindings(db);
-  const awareness = new AwarenessGate((documentName, clientId) => bindings.of(documentName).get(clientId));
+  const rooms = new LoadedRooms(db);
+  const awareness = new AwarenessGate((documentName, clientId) => rooms.get(documentName)?.bindings.get(clientId));
 
   /** Refuse the document to a connection whose awareness is abuse: told, logged once, closed. */
   function refuseAwareness(
@@ -189,18 +189,16 @@ export function createSyncServer(deps: {
    */
   function dropFromMemory(document: Document): void {
     if (hocuspocus.documents.get(document.name) === document) hocuspocus.documents.delete(document.name);
-    bindings.forget(document.name);
+    rooms.drop(document.name, document);
     for (const connection of document.getConnections()) connection.webSocket.close(1013, "store_unavailable");
   }
-  const blockedRooms = new BlockedRooms(db);
   const gate = new UpdateGate({
     db,
     writer,
-    bindings,
+    rooms,
     rate: deps.messageRate,
     logger,
     skipValidation: deps.skipValidation ?? false,
-    blockedRooms,
     contentFilter: deps.contentFilter,
     metrics: deps.metrics,
   });
@@ -224,12 +222,12 @@ export function createSyncServer(deps: {
    * The server writes into a loaded document with the document's own client id: bind it to the
    * server, and pick another if a user already holds that one (ids are random 32-bit numbers).
    */
-  async function bindServerClientId(document: Document): Promise<void> {
-    while (bindings.of(document.name).has(document.clientID) && bindings.of(document.name).get(document.clientID) !== null) {
+  async function bindServerClientId({ document, bindings }: { document: Document; bindings: Map<number, string | null> }): Promise<void> {
+    while (bindings.has(document.clientID) && bindings.get(document.clientID) !== null) {
       document.clientID = Math.floor(Math.random() * 2 ** 32);
     }
-    await db.transaction((tx) => bindings.claim(tx, document.name, [document.clientID], null));
-    bindings.remember(document.name, [document.clientID], null);
+    await db.transaction((tx) => claimBindings(tx, document.name, [document.clientID], null));
+    bindings.set(document.clientID, null);
   }
 
   const feed = new UserFeed(db, hocuspocus, writer, bus, logger);
@@ -242,7 +240,7 @@ export function createSyncServer(deps: {
     const document = hocuspocus.documents.get(name);
     if (!document) return;
     hocuspocus.documents.delete(name);
-    bindings.forget(name);
+    rooms.drop(name, document);
     for (const connection of document.getConnections()) {
       connection.sendStateless(refusedPayload("document_rewritten", "An operator rewrote this document: resync."));
       connection.close({ code: CLOSE_CODES.refused, reason: "document_rewritten" });
@@ -275,6 +273,7 @@ export function createSyncServer(deps: {
   bus.subscribe((event) => {
     switch (event.type) {
       case "membership_revoked": {
+        void rooms.refresh(event.roomId).catch((err: unknown) => logger.warn({ err }, "room facts"));
         const document = hocuspocus.documents.get(`room:${event.roomId}`);
         for (const connection of document?.getConnections() ?? []) {
           if ((connection.context as SyncContext).user?.id !== event.userId) continue;
@@ -287,7 +286,13 @@ export function createSyncServer(deps: {
         for (const name of event.documentNames) forgetRewritten(name);
         return;
       case "block_changed":
-        blockedRooms.clear();
+        // Rare: read the facts of every loaded direct room again (which are read-only now).
+        for (const room of rooms.all()) {
+          if (room.facts.type === "direct") void rooms.refresh(room.roomId).catch((err: unknown) => logger.warn({ err }, "room facts"));
+        }
+        return;
+      case "room_settings_changed":
+        void rooms.refresh(event.roomId).catch((err: unknown) => logger.warn({ err }, "room facts"));
         return;
       case "user_suspended":
         for (const document of hocuspocus.documents.values()) {

@@ -580,6 +580,25 @@ describe.each(backendsUnderTest())("validation of WebSocket updates on %s", (bac
       expectNoRefusals(ana.room, s.benTab, s.eveTabs.room);
     });
 
+    it("applies a promotion and a demotion to a room already open at once: the new admin may delete, the former may not", async () => {
+      const s = await scene();
+      // Ana (the room's admin) promotes eve while the room is loaded and eve's tab is open.
+      expect((await s.ana.api.put(`/api/v1/chat/rooms/${s.roomId}/members/${s.eve.id}`, { role: "admin" })).status).toBe(200);
+      const eve = await openTabs(socket(), s.eve, s.roomId, s.otherRoomId);
+      await waitFor(() => getMessage(eve.room.doc, s.bensMessage) !== null, "ben's message on eve's tab");
+      deleteMessage(eve.room.doc, { message_id: s.bensMessage, actor_id: s.eve.id, may_moderate: true });
+      await acknowledged(eve.room);
+      await waitFor(() => getMessage(s.benTab.doc, s.bensMessage)?.deleted, "the deletion on ben's tab");
+      expectNoRefusals(eve.room, s.benTab);
+
+      expect((await s.ana.api.put(`/api/v1/chat/rooms/${s.roomId}/members/${s.eve.id}`, { role: "member" })).status).toBe(200);
+      await expectRefused(s, "not_permitted", {
+        by: eve,
+        attack: (doc) => deleteMessage(doc, { message_id: s.anasMessage, actor_id: s.eve.id, may_moderate: true }),
+        trace: (doc) => getMessage(doc, s.anasMessage)?.deleted === true,
+      });
+    });
+
     it("accepts a server admin deleting any message over the WebSocket, though only a member of the room", async () => {
       const s = await scene();
       await t.server.context.db.query("UPDATE users SET is_server_admin = true WHERE id = $1", [s.eve.id]);

@@ -1,0 +1,81 @@
+import type { Document } from "@hocuspocus/server";
+import { parseDocumentName } from "../../shared/document-names.ts";
+import type { Queryable } from "../db/database.ts";
+import { loadRoomFacts, type RoomFacts } from "../rooms/room-facts.ts";
+import { loadBindings } from "./client-bindings.ts";
+import { type Durability, durabilityFor } from "./durability.ts";
+
+const NO_FACTS: RoomFacts = { type: "group", slowModeSeconds: 0, contentFilter: null, admins: new Set(), readOnly: false };
+
+/**
+ * Everything the server knows about one loaded room (STYLE 14), created when its document loads
+ * and dropped when it unloads or is rewritten: which user writes with each Yjs client id, the
+ * rarely changing facts the write rules need (refreshed when a cluster event says they changed,
+ * so no update asks the database for them), and what is applied but not yet stored.
+ */
+export class LoadedRoom {
+  /** Yjs client id → the user who first wrote with it (null: the server). */
+  readonly bindings: Map<number, string | null>;
+  readonly durability: Durability;
+
+  constructor(
+    readonly document: Document,
+    readonly roomId: string,
+    public facts: RoomFacts,
+    bindings: Map<number, string | null>,
+  ) {
+    this.bindings = bindings;
+    this.durability = durabilityFor(document);
+  }
+
+  /** Bind `clientIds` to `userId` in memory (their claim commits with the update that makes it). */
+  remember(clientIds: number[], userId: string | null): void {
+    for (const id of clientIds) this.bindings.set(id, userId);
+  }
+}
+
+/** The loaded rooms of this process, by document name. */
+export class LoadedRooms {
+  private readonly byName = new Map<string, LoadedRoom>();
+
+  constructor(private readonly db: Queryable) {}
+
+  /** Load what the server keeps about `document` (its bindings and facts) as it loads. */
+  async load(document: Document): Promise<LoadedRoom | null> {
+    const name = parseDocumentName(document.name);
+    if (name?.kind !== "room") return null;
+    const [facts, bindings] = await Promise.all([loadRoomFacts(this.db, name.roomId), loadBindings(this.db, document.name)]);
+    const room = new LoadedRoom(document, name.roomId, facts ?? NO_FACTS, bindings);
+    this.byName.set(document.name, room);
+    return room;
+  }
+
+  /** The loaded room of `documentName`, if this process has it and it is that document. */
+  get(documentName: string, document?: Document): LoadedRoom | undefined {
+    const room = this.byName.get(documentName);
+    return !document || room?.document === document ? room : undefined;
+  }
+
+  /** The loaded room with this room id. */
+  byRoomId(roomId: string): LoadedRoom | undefined {
+    return this.byName.get(`room:${roomId}`);
+  }
+
+  /** Forget `documentName` (unloaded or rewritten); only `document`'s if given. */
+  drop(documentName: string, document?: Document): void {
+    if (!document || this.byName.get(documentName)?.document === document) this.byName.delete(documentName);
+  }
+
+  /** Read a room's facts again (an admin changed a setting, a role, a block). */
+  async refresh(roomId: string): Promise<void> {
+    const room = this.byRoomId(roomId);
+    if (!room) return;
+    const facts = await loadRoomFacts(this.db, roomId);
+    if (facts) room.facts = facts;
+  }
+
+  /** Every loaded room (for events that concern users rather than one room, like a block). */
+  all(): Iterable<LoadedRoom> {
+    return this.byName.values();
+  }
+}
