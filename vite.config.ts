@@ -12,20 +12,13 @@ export default defineConfig({
       // The service worker precaches the shell; navigations offline get index.html. The API and
       // the WebSocket are never cached: documents live in IndexedDB, not in the HTTP cache.
       workbox: {
-        globPatterns: ["**/*.{js,css,html,svg,webmanifest}"],
+        // woff2: the emoji font (twemoji-colr-font, ~470 KB), so emoji draw in colour offline too,
+        // on systems without a colour emoji font of their own.
+        globPatterns: ["**/*.{js,css,html,svg,webmanifest,woff2}"],
         navigateFallback: "/index.html",
         navigateFallbackDenylist: [/^\/api\//],
         // Web Push: show notifications and open their room on click (client/public/push-handler.js).
         importScripts: ["push-handler.js"],
-        // The emoji font (@fontsource/noto-color-emoji) comes in ~10 MB of unicode-range slices; each
-        // is kept once a message needed it, rather than all precached at install.
-        runtimeCaching: [
-          {
-            urlPattern: ({ url }) => url.pathname.startsWith("/assets/") && /\.woff2?$/.test(url.pathname),
-            handler: "CacheFirst",
-            options: { cacheName: "emoji-font", expiration: { maxEntries: 40 } },
-          },
-        ],
       },
       manifest: {
         name: "Crew chat",

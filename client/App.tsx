@@ -58,7 +58,7 @@ function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () 
         setUser(next);
       },
       async logout(progress = () => {}) {
-        const before = sync.getStatus();
+        const before = sync.statusNow();
         // Offline, waiting cannot help: ask at once. Online, say what is being sent while it goes.
         if (before.connection !== "offline" && (before.waiting > 0 || before.connection === "syncing")) {
           progress(
@@ -84,6 +84,10 @@ function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () 
         await sync.outbox.clearAll();
         await clearMediaCache(session.user.id);
         localStorage.removeItem(`chat.rooms.${session.user.id}`);
+        // Former groups and the names of their members go with the copies they described.
+        for (const key of Object.keys(localStorage)) {
+          if (key === `chat.former.${session.user.id}` || key.startsWith(`chat.names.${session.user.id}.`)) localStorage.removeItem(key);
+        }
         onSignedOut();
       },
     };

@@ -2,7 +2,8 @@ import { registerSW } from "virtual:pwa-register";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.tsx";
-import "@fontsource/noto-color-emoji/400.css";
+// Twemoji as a COLR colour font (twemoji-colr-font): emoji draw in colour where the system has no emoji font.
+import "twemoji-colr-font/twemoji.css";
 import "./styles.css";
 
 // The service worker caches the app shell, so the app opens with no network.

@@ -56,7 +56,6 @@ export function FriendsPanel({ onOpenRoom }: { onOpenRoom: (roomId: string) => v
       .filter(([id]) => !view.friends[id])
       .map(([id, e]) => ({ id, name: e.name, friend: null })),
   ].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
-  const blockedIds = new Set(blocked.map((b) => b.id));
   const remove = async (id: string, name: string) => {
     const yes = await confirm.ask({
       title: `Remove ${name} from your friends?`,
@@ -150,7 +149,7 @@ export function FriendsPanel({ onOpenRoom }: { onOpenRoom: (roomId: string) => v
             ) : (
               <li key={id} className="ended">
                 <span className="person">{ended[id]?.blocked ? `You blocked ${name}` : `You removed ${name}`}</span>
-                {ended[id]?.blocked && blockedIds.has(id) && (
+                {ended[id]?.blocked && (
                   <button
                     type="button"
                     onClick={() =>

@@ -15,7 +15,8 @@ export function Composer(props: {
   editing: MessageView | null;
   senderName: (userId: string) => string;
   initialText?: string;
-  readOnly: boolean;
+  /** Why the user cannot write here (a block), or null. */
+  readOnly: string | null;
   /** Returns false when the text was not sent (it and the files stay in the box). */
   onSend(text: string, files: File[]): boolean;
   onSaveEdit(text: string): boolean;
@@ -76,7 +77,7 @@ export function Composer(props: {
     idle.current = setTimeout(() => props.onTyping(false), TYPING_IDLE_MS);
   };
 
-  if (props.readOnly) return <p className="read-only">You can no longer write in this conversation.</p>;
+  if (props.readOnly) return <p className="read-only">{props.readOnly}</p>;
   return (
     <div className="composer">
       {(props.replyTo || props.editing) && (

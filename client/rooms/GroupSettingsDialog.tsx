@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react";
 import type { ChatRoomResponse } from "../../shared/api/rooms.ts";
 import { useChat, useUserView } from "../session/chat-context.tsx";
+import { useConfirm } from "../ui/Confirm.tsx";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorAlert } from "../ui/ErrorAlert.tsx";
 import { nameOf } from "../ui/names.ts";
@@ -15,6 +16,7 @@ export function GroupSettingsDialog({ room, onClose, onLeft }: { room: ChatRoomR
   const friends = Object.values(useUserView().friends);
   const [name, setName] = useState(room.name ?? "");
   const [run, error, busy] = useAction();
+  const confirm = useConfirm();
   const admin = room.my_role === "admin";
   const members = new Set(room.participants.map((p) => p.id));
   const invitable = friends.filter((f) => !members.has(f.id));
@@ -25,10 +27,19 @@ export function GroupSettingsDialog({ room, onClose, onLeft }: { room: ChatRoomR
     void run(() => api.put(base, { name: name.trim() }));
   };
   const leave = () =>
-    void run(async () => {
-      await api.delete(base);
-      onLeft();
-    });
+    void confirm
+      .ask({
+        title: `Leave ${room.name ?? "the group"}?`,
+        body: "You stop receiving its messages. This device keeps what you saw, read-only; an admin can add you back.",
+        confirm: "Leave group",
+      })
+      .then(async (yes) => {
+        if (!yes) return;
+        await run(async () => {
+          await api.delete(base);
+          onLeft();
+        });
+      });
 
   return (
     <Dialog title="Group settings" onClose={onClose}>
@@ -87,7 +98,18 @@ export function GroupSettingsDialog({ room, onClose, onLeft }: { room: ChatRoomR
                       Make admin
                     </button>
                   )}
-                  <button type="button" onClick={() => void run(() => api.delete(`${base}/members/${p.id}`))}>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      void confirm
+                        .ask({
+                          title: `Remove ${nameOf(p)} from ${room.name ?? "the group"}?`,
+                          body: `${nameOf(p)} can no longer read new messages or write here, and is told you removed them. They keep what they saw up to now.`,
+                          confirm: "Remove from group",
+                        })
+                        .then((yes) => yes && run(() => api.delete(`${base}/members/${p.id}`)))
+                    }
+                  >
                     Remove
                   </button>
                 </>
@@ -108,6 +130,7 @@ export function GroupSettingsDialog({ room, onClose, onLeft }: { room: ChatRoomR
           </ul>
         )}
         <ErrorAlert error={error} />
+        {confirm.dialog}
         <div className="row">
           <button type="button" onClick={leave}>
             Leave group

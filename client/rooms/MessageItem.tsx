@@ -31,6 +31,8 @@ export function MessageItem(props: {
    */
   active?: boolean;
   onActivate?(): void;
+  /** A room I can no longer write in: the message shows, nothing can be done to it. */
+  readOnly?: boolean;
 }) {
   const { message, me } = props;
   const [picking, setPicking] = useState(false);
@@ -67,7 +69,12 @@ export function MessageItem(props: {
         <ul className="reactions" aria-label="Reactions">
           {Object.entries(message.reactions).map(([emoji, users]) => (
             <li key={emoji}>
-              <button type="button" aria-pressed={users.includes(me)} onClick={() => props.onToggleReaction(emoji)}>
+              <button
+                type="button"
+                aria-pressed={users.includes(me)}
+                disabled={props.readOnly}
+                onClick={() => props.onToggleReaction(emoji)}
+              >
                 {emoji} {users.length}
               </button>
             </li>
@@ -76,7 +83,7 @@ export function MessageItem(props: {
       )}
       {props.state && <StateTicks state={props.state} />}
       {props.seenBy.length > 0 && <p className="seen-by">Seen by {props.seenBy.join(", ")}</p>}
-      {!message.deleted && (
+      {!message.deleted && !props.readOnly && (
         <div className="message-actions">
           <button type="button" onClick={props.onReply}>
             Reply

@@ -18,14 +18,17 @@ import { reloadContentFilter, useContentFilter } from "../moderation/use-content
 import { noteMessageSent } from "../push/push-moment.ts";
 import { withDays } from "../room/days.ts";
 import { buildTimeline, unreadFrom } from "../room/timeline.ts";
+import { MessageSearch } from "../search/MessageSearch.tsx";
 import { useChat, useDocValue, useSyncStatus, useUserView } from "../session/chat-context.tsx";
 import { useConfirm } from "../ui/Confirm.tsx";
 import { ErrorAlert } from "../ui/ErrorAlert.tsx";
 import { ago, nameOf, roomTitle } from "../ui/names.ts";
 import { Composer } from "./Composer.tsx";
+import { FormerRoomView } from "./FormerRoomView.tsx";
 import { GroupSettingsDialog } from "./GroupSettingsDialog.tsx";
 import { MessageItem } from "./MessageItem.tsx";
 import { useLogScroll } from "./use-log-scroll.ts";
+import { usePastNames } from "./use-past-names.ts";
 import { setTyping, useRoom } from "./use-room.ts";
 
 // Messages rendered at first; scrolling towards the top (or "Load older messages") shows more.
@@ -62,6 +65,7 @@ export function RoomView({
   const [error, setError] = useState<string | null>(null);
   const [retryText, setRetryText] = useState<string | undefined>(undefined);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [searching, setSearching] = useState(false);
   const [reporting, setReporting] = useState<ReportSubject | null>(null);
   const log = useRef<HTMLDivElement>(null);
   const logContent = useRef<HTMLDivElement>(null);
@@ -73,21 +77,45 @@ export function RoomView({
   const unreadAfter = useRef<number | null | undefined>(undefined);
   if (unreadAfter.current === undefined && messages.length > 0) unreadAfter.current = unreadFrom(messages, myId, receipts[myId]?.seq ?? 0);
 
-  const names = useMemo(() => new Map((room?.participants ?? []).map((p) => [p.id, nameOf(p)])), [room]);
-  const nameFor = useCallback((userId: string) => (userId === myId ? "You" : (names.get(userId) ?? "Someone")), [names, myId]);
+  // Everyone seen in the room while it is open keeps their name, a member removed a moment ago too.
+  const seenNames = useRef(new Map<string, string>());
+  const names = useMemo(() => {
+    for (const p of room?.participants ?? []) seenNames.current.set(p.id, nameOf(p));
+    return new Map(seenNames.current);
+  }, [room]);
+  // Those who left or were removed keep their names on what they wrote and read.
+  const pastNames = usePastNames(roomId, names, [...new Set([...messages.map((m) => m.sender_id), ...Object.keys(receipts)])]);
+  const nameFor = useCallback(
+    (userId: string) => (userId === myId ? "You" : (names.get(userId) ?? pastNames[userId] ?? "Someone")),
+    [names, pastNames, myId],
+  );
   const othersRead = Math.max(0, ...Object.entries(receipts).flatMap(([userId, r]) => (userId === myId ? [] : [r.seq])));
   const timeline = useMemo(
     () => buildTimeline(messages.slice(-shown), myId, unreadAfter.current ?? null, othersRead),
     [messages, shown, myId, othersRead],
   );
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
-  const lastSeenMine = [...messages].reverse().find((m) => m.sender_id === myId && m.seq !== null && othersRead >= m.seq);
-  // A block makes a direct room read-only: the server refuses writes with `blocked`.
-  const [readOnly, setReadOnly] = useState(false);
+  const lastSeenMine = [...messages]
+    .reverse()
+    .find((m) => m.sender_id === myId && m.type !== "system" && m.seq !== null && othersRead >= m.seq);
+  // A block makes a direct room read-only: the server refuses writes with `blocked`. The room
+  // says why, in words, instead of offering a "Send again" that could never succeed.
+  const [readOnly, setReadOnly] = useState<string | null>(null);
+  const otherId = room?.type === "direct" ? room.participants.find((p) => p.id !== myId)?.id : undefined;
   useEffect(() => {
-    if (refusal?.code === "blocked") setReadOnly(true);
+    if (refusal?.code === "blocked") {
+      const who = otherId ? (names.get(otherId) ?? "this person") : "this person";
+      setReadOnly(`This chat is read-only: you can no longer message ${who}.`);
+      void api.get<{ items: Array<{ id: string }> }>("/api/v1/chat/friends/blocked?limit=100").then(
+        (page) => {
+          if (page.items.some((b) => b.id === otherId))
+            setReadOnly(`This chat is read-only because you blocked ${who}. Unblock them on the Friends screen to write again.`);
+        },
+        () => {},
+      );
+    }
     if (refusal?.code === "content_blocked" || refusal?.code === "link_blocked") void reloadContentFilter(api);
-  }, [refusal, api]);
+  }, [refusal, api, otherId, names]);
 
   const act = (action: () => void): boolean => {
     setError(null);
@@ -173,6 +201,9 @@ export function RoomView({
         : addReaction(doc, { message_id: m.id, user_id: myId, emoji }),
     );
   const typing = peers.filter((p) => p.typing);
+  // Removed from the group (or left it): the history this device kept stays, read-only.
+  if (refusal?.final && refusal.code === "not_a_member" && sync.former.has(roomId))
+    return <FormerRoomView roomId={roomId} onBack={onBack} />;
   if (refusal?.final) {
     return (
       <section className="room panel">
@@ -208,9 +239,41 @@ export function RoomView({
           </button>
         )}
         <p className="here">{presence}</p>
+        <button
+          type="button"
+          className="search-toggle"
+          aria-label="Search in this chat"
+          aria-expanded={searching}
+          onClick={() => setSearching(!searching)}
+        >
+          Search
+        </button>
       </header>
+      {searching && (
+        <MessageSearch
+          roomId={roomId}
+          label="Search in this chat"
+          localMessages={messages}
+          autoFocus
+          nameFor={(id) => nameFor(id)}
+          onOpen={(r) => jumpTo(r.message_id)}
+        />
+      )}
       {/* An operator's rewrite (an erase) with nothing of mine unsent needs no words: the room just resynced. */}
-      {refusal && !(refusal.code === "document_rewritten" && refusal.unsent.length === 0) && (
+      {refusal?.code === "blocked" && readOnly && (
+        <div role="alert" className="refusal">
+          <p>{readOnly}</p>
+          {refusal.unsent.map((m) => (
+            <p key={m.id}>
+              Not sent: <q>{m.content}</q>
+            </p>
+          ))}
+          <button type="button" onClick={dismissRefusal}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {refusal && refusal.code !== "blocked" && !(refusal.code === "document_rewritten" && refusal.unsent.length === 0) && (
         <div role="alert" className="refusal">
           <p>The server refused a change in this room: {refusal.message}</p>
           {refusal.unsent.map((m) => (

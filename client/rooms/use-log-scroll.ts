@@ -32,10 +32,15 @@ export function useLogScroll(options: {
     loadOlder();
   }, [log, shown, canLoadOlder, loadOlder]);
 
+  const lastTop = useRef(0);
   const onScroll = useCallback(() => {
     const el = log.current;
     if (!el) return;
-    stuck.current = el.scrollHeight - el.scrollTop - el.clientHeight < STUCK_MARGIN_PX;
+    // Only the reader moving up lets go of the bottom: content that grew between a scroll and its
+    // event (my own message arriving) must not.
+    if (el.scrollHeight - el.scrollTop - el.clientHeight < STUCK_MARGIN_PX) stuck.current = true;
+    else if (el.scrollTop < lastTop.current - 1) stuck.current = false;
+    lastTop.current = el.scrollTop;
     if (el.scrollTop < LOAD_MARGIN_PX && canLoadOlder && el.scrollHeight > el.clientHeight) loadOlderKeepingPlace();
   }, [log, canLoadOlder, loadOlderKeepingPlace]);
 

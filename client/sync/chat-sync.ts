@@ -7,6 +7,7 @@ import { Api } from "../api/http.ts";
 import { MediaOutbox, mediaUrlsOf, messageTypeFor, NotYet } from "../media/outbox.ts";
 import { waitingCount } from "../room/timeline.ts";
 import type { Session } from "../session/session-store.ts";
+import { FormerRooms } from "./former-rooms.ts";
 import { LocalCopies } from "./local-copies.ts";
 import { type Refusal, RoomSession } from "./room-session.ts";
 
@@ -35,6 +36,8 @@ export class ChatSync {
   readonly local: LocalCopies;
   /** Messages with images and files, waiting for their uploads (kept across reloads). */
   readonly outbox: MediaOutbox;
+  /** Groups I left or was removed from, kept read-only on this device. */
+  readonly former: FormerRooms;
   private userProvider: HocuspocusProvider;
   private readonly rooms = new Map<string, RoomSession>();
   private readonly listeners = new Set<() => void>();
@@ -57,6 +60,7 @@ export class ChatSync {
     this.local = new LocalCopies(session.user.id);
     void this.local.attach(this.userDocName, this.userDoc);
     this.userProvider = this.openUserDoc();
+    this.former = new FormerRooms(session.user.id, this.local, new Api(() => session.token));
     this.outbox = new MediaOutbox(session.user.id, new Api(() => session.token), async (entry, attachments) => {
       const room = this.room(entry.roomId);
       // Written into a copy that has synced: one that has not may lack the message another tab
@@ -162,6 +166,12 @@ export class ChatSync {
 
   getStatus = (): SyncStatus => this.status;
 
+  /** The status counted now, not as of the last (debounced) recount: what logging out decides on. */
+  statusNow(): SyncStatus {
+    this.recount();
+    return this.status;
+  }
+
   /** Resolves once nothing waits, or after `timeoutMs` with whether it got there. */
   async flush(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -203,6 +213,7 @@ export class ChatSync {
     session.onRefused((refusal) => {
       // Its local copy is gone: messages with attachments it held, not yet accepted, go back to the outbox.
       this.outbox.refused(roomId, refusal.message);
+      if (refusal.final && refusal.code === "not_a_member") void this.former.adopt(roomId, session.doc);
       if (refusal.final) this.forget(roomId);
       else hook();
       this.refresh();

@@ -130,7 +130,8 @@ export class RoomSession {
       const unsent = this.unsentMessages();
       const final = FINAL_CODES.has(code);
       this.provider.destroy();
-      await this.options.localCopy?.clear(this.name);
+      // No longer a member: this device's copy of the history stays, read-only (FormerRooms).
+      if (code !== "not_a_member") await this.options.localCopy?.clear(this.name);
       if (!final) {
         this.doc.destroy();
         this.doc = new Y.Doc();

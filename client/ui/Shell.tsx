@@ -1,8 +1,9 @@
-import { useEffect, useState } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 import type { MeResponse } from "../../shared/api/auth.ts";
 import { AdminPanel } from "../admin/AdminPanel.tsx";
 import { FriendsPanel } from "../friends/FriendsPanel.tsx";
 import { NotificationPrompt } from "../push/NotificationPrompt.tsx";
+import { FormerRoomView } from "../rooms/FormerRoomView.tsx";
 import { JoinGroup } from "../rooms/JoinGroup.tsx";
 import { RoomList } from "../rooms/RoomList.tsx";
 import { RoomView } from "../rooms/RoomView.tsx";
@@ -56,6 +57,8 @@ function OpenRoom({
   const [joined, setJoined] = useState(false);
   const { sync } = useChat();
   const mine = rooms[roomId];
+  useSyncExternalStore(sync.former.subscribe, sync.former.snapshot);
+  if (!mine && sync.former.has(roomId)) return <FormerRoomView roomId={roomId} onBack={onBack} />;
   // Until the user document has loaded, assume mine: a room opened offline must show at once.
   const loaded = connection !== "offline" && Object.keys(rooms).length > 0;
   if (mine || joined || !loaded || sync.hasRoom(roomId))
