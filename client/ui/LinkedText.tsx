@@ -9,6 +9,7 @@ const links = new LinkifyIt({ fuzzyLink: true, fuzzyEmail: true, fuzzyIP: false 
 const SAFE_SCHEMES = /^(https?:|mailto:|tel:)/i;
 // International or local phone numbers: 7 to 15 digits, spaces, dots, dashes and brackets between.
 const PHONE = /(?<![\p{L}\p{N}+])\+?\d(?:[\s().-]?\d){6,14}(?![\p{L}\p{N}])/gu;
+const DATE = /^(\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$/;
 
 /**
  * Split `text` into plain parts and links (web addresses, emails, phone numbers), for rendering
@@ -22,8 +23,8 @@ export function linkParts(text: string): TextPart[] {
   for (const match of text.matchAll(PHONE)) {
     const index = match.index ?? 0;
     const end = index + match[0].length;
-    // A number inside a link (a date in a URL, an id) belongs to the link.
-    if (found.some((f) => index < f.end && end > f.index)) continue;
+    // A number inside a link (a date in a URL, an id) belongs to the link; a date is no number to call.
+    if (found.some((f) => index < f.end && end > f.index) || DATE.test(match[0])) continue;
     found.push({ index, end, href: `tel:${match[0].replace(/[^\d+]/g, "")}` });
   }
   found.sort((a, b) => a.index - b.index);
