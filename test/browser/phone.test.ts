@@ -25,7 +25,11 @@ async function smallTargets(scope: Locator): Promise<string[]> {
   return scope.evaluate((root) => {
     const small: string[] = [];
     for (const el of root.querySelectorAll<HTMLElement>("button, input:not([type=file]), select, textarea, a[href]")) {
-      const box = el.getBoundingClientRect();
+      // A checkbox is hit through its whole label.
+      const input = el as HTMLInputElement;
+      const target =
+        (input.type === "checkbox" || input.type === "radio") && el.closest("label") ? (el.closest("label") as HTMLElement) : el;
+      const box = target.getBoundingClientRect();
       const style = getComputedStyle(el);
       if (box.width === 0 || box.height === 0 || style.visibility === "hidden") continue;
       // A link inside a sentence is sized by its text (WCAG 2.5.8 leaves inline targets out).
@@ -152,6 +156,67 @@ describe.runIf(gate.run)("chat on a phone in Chromium", () => {
       await pia.page.getByRole("button", { name: "Save profile" }).waitFor();
       await shots.take(pia.page, "profile");
       expect(await pageWidth(pia.page)).toBeLessThanOrEqual(PHONE.width);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    "fits a group's settings, a confirmation, search and a removed member's read-only history on a phone's screen",
+    async (context) => {
+      const shots = new Screenshots("phone-group");
+      onFailure(context, shots);
+      const [pia, dan] = users;
+      if (!pia || !dan) throw new Error("this scenario needs Pia and Dan from the first one");
+      const eli = await open("eli", "Eli Park");
+      await eli.signUp(PASSWORD);
+      const piaApi = await pia.api();
+      const eliApi = await eli.api();
+      const request = await piaApi.post("/api/v1/chat/friends/requests", { requestee_id: eliApi.userId, message: "Hi" });
+      expect(request.status).toBeLessThan(300);
+      await eliApi.put(`/api/v1/chat/friends/requests/${request.body.id}`, { status: "accepted" });
+
+      await pia.createGroup("Phone crew", [dan, eli]);
+      await pia.send("Track at six, bring spikes");
+      await eli.openRoom("Phone crew");
+      await eli.send("Spikes packed");
+      await pia.message("Spikes packed").waitFor();
+
+      await pia.backToList();
+      await pia.page.getByRole("searchbox", { name: "Search all chats" }).fill("spik");
+      const results = pia.page.getByRole("list", { name: "Message results" });
+      await results.getByRole("button").filter({ hasText: "Spikes packed" }).waitFor();
+      expect(await pageWidth(pia.page)).toBeLessThanOrEqual(PHONE.width);
+      await shots.take(pia.page, "search-all-chats");
+      await results.getByRole("button").filter({ hasText: "Track at six" }).tap();
+      await pia.roomHeading("Phone crew").waitFor();
+      await shots.take(pia.page, "search-result-in-the-room");
+
+      await pia.page.getByRole("button", { name: "Group settings" }).tap();
+      const settings = pia.page.getByRole("dialog", { name: "Group settings" });
+      await settings.waitFor();
+      expect(await onScreen(pia.page, settings)).toBe(true);
+      expect(await smallTargets(settings)).toEqual([]);
+      await shots.take(pia.page, "group-settings");
+      await settings
+        .getByRole("list", { name: "Members" })
+        .getByRole("listitem")
+        .filter({ hasText: "Eli Park" })
+        .getByRole("button", { name: "Remove" })
+        .tap();
+      const ask = pia.page.getByRole("dialog", { name: "Remove Eli Park from Phone crew?" });
+      await ask.waitFor();
+      expect(await onScreen(pia.page, ask)).toBe(true);
+      await shots.take(pia.page, "remove-asks-first");
+      await ask.getByRole("button", { name: "Remove from group" }).tap();
+      await ask.waitFor({ state: "hidden" });
+      await settings.getByRole("button", { name: "Close" }).tap();
+
+      await eli.page.getByText("You were removed from Phone crew by Pia Sousa").waitFor();
+      await eli.message("Track at six, bring spikes").waitFor();
+      expect(await eli.composer().count()).toBe(0);
+      expect(await pageWidth(eli.page)).toBeLessThanOrEqual(PHONE.width);
+      expect(await onScreen(eli.page, eli.page.getByRole("button", { name: "Back to chats" }))).toBe(true);
+      await shots.take(eli.page, "removed-member-read-only");
     },
     SCENARIO_TIMEOUT_MS,
   );
