@@ -73,7 +73,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const bus: ClusterBus =
     db.kind === "postgres" && config.DATABASE_URL
       ? await postgresBus(config.DATABASE_URL, (err) => logger.error({ err }, "cluster bus error"))
-      : localBus();
+      : localBus((err) => logger.error({ err }, "cluster event handler failed"));
   const metrics = new Metrics();
   const store = new DocumentStore(db);
   const log = new UpdateLogWriter(db);

@@ -1,4 +1,4 @@
-import { EventEmitter } from "node:events";
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { z } from "zod";
 
@@ -25,11 +25,32 @@ export const clusterEventSchema = z.discriminatedUnion("type", [
 ]);
 export type ClusterEvent = z.infer<typeof clusterEventSchema>;
 
-/** Publish/subscribe across server processes. */
+/** What a process does with an event; the publishing process waits for its own handlers. */
+export type ClusterHandler = (event: ClusterEvent) => void | Promise<void>;
+
+/**
+ * Publish/subscribe across server processes. `publish` resolves once this process's own
+ * handlers have acted on the event (a route that blocks someone answers only when its rooms
+ * here are read-only) and the other processes have been told.
+ */
 export interface ClusterBus {
   publish(event: ClusterEvent): Promise<void>;
-  subscribe(handler: (event: ClusterEvent) => void): void;
+  subscribe(handler: ClusterHandler): void;
   close(): Promise<void>;
+}
+
+/** This process's handlers, run together; one that fails is reported, not the publisher's error. */
+function localHandlers(onError: (error: unknown) => void) {
+  const handlers: ClusterHandler[] = [];
+  return {
+    add: (handler: ClusterHandler) => handlers.push(handler),
+    deliver: async (event: ClusterEvent) => {
+      await Promise.all(handlers.map(async (handler) => handler(event))).catch(onError);
+    },
+    clear: () => {
+      handlers.length = 0;
+    },
+  };
 }
 
 /** The NOTIFY channel every process listens on (the admin CLI publishes on it too). */
@@ -37,18 +58,17 @@ export const CLUSTER_CHANNEL = "chat_cluster_events";
 const CHANNEL = CLUSTER_CHANNEL;
 
 /** One process (the embedded database serves only one): events stay in this process. */
-export function localBus(): ClusterBus {
-  const emitter = new EventEmitter();
+export function localBus(onError: (error: unknown) => void = () => {}): ClusterBus {
+  const local = localHandlers(onError);
   return {
-    publish: async (event) => {
-      emitter.emit("event", event);
-    },
-    subscribe: (handler) => emitter.on("event", handler),
-    close: async () => {
-      emitter.removeAllListeners();
-    },
+    publish: local.deliver,
+    subscribe: local.add,
+    close: async () => local.clear(),
   };
 }
+
+/** A NOTIFY payload: the event, and which process sent it (it already acted on it). The CLI sends bare events. */
+const envelopeSchema = z.object({ from: z.string(), event: clusterEventSchema });
 
 /**
  * Several processes over one PostgreSQL: LISTEN/NOTIFY on a dedicated connection. A notification
@@ -57,7 +77,8 @@ export function localBus(): ClusterBus {
  * again, with a growing pause, until the bus is closed.
  */
 export async function postgresBus(connectionString: string, onError: (error: unknown) => void): Promise<ClusterBus> {
-  const emitter = new EventEmitter();
+  const local = localHandlers(onError);
+  const processId = randomUUID();
   const publisher = new pg.Pool({ connectionString, max: 2 });
   publisher.on("error", onError);
   let listener: pg.Client | null = null;
@@ -66,8 +87,14 @@ export async function postgresBus(connectionString: string, onError: (error: unk
 
   const onNotification = (message: pg.Notification) => {
     try {
-      const parsed = clusterEventSchema.safeParse(JSON.parse(message.payload ?? ""));
-      if (parsed.success) emitter.emit("event", parsed.data);
+      const payload: unknown = JSON.parse(message.payload ?? "");
+      const sent = envelopeSchema.safeParse(payload);
+      if (sent.success) {
+        if (sent.data.from !== processId) void local.deliver(sent.data.event);
+        return;
+      }
+      const bare = clusterEventSchema.safeParse(payload);
+      if (bare.success) void local.deliver(bare.data);
     } catch (error) {
       onError(error);
     }
@@ -111,13 +138,14 @@ export async function postgresBus(connectionString: string, onError: (error: unk
 
   return {
     publish: async (event) => {
-      await publisher.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify(event)]);
+      await local.deliver(event);
+      await publisher.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ from: processId, event })]);
     },
-    subscribe: (handler) => emitter.on("event", handler),
+    subscribe: local.add,
     close: async () => {
       closed = true;
       clearTimeout(retry);
-      emitter.removeAllListeners();
+      local.clear();
       await listener?.end().catch(() => {});
       await publisher.end().catch(() => {});
     },

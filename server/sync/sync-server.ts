@@ -273,27 +273,25 @@ export function createSyncServer(deps: {
   bus.subscribe((event) => {
     switch (event.type) {
       case "membership_revoked": {
-        void rooms.refresh(event.roomId).catch((err: unknown) => logger.warn({ err }, "room facts"));
+        const refreshed = rooms.refresh(event.roomId);
         const document = hocuspocus.documents.get(`room:${event.roomId}`);
         for (const connection of document?.getConnections() ?? []) {
           if ((connection.context as SyncContext).user?.id !== event.userId) continue;
           connection.sendStateless(refusedPayload("not_a_member", "You are no longer a member of this room."));
           connection.close({ code: CLOSE_CODES.refused, reason: "not_a_member" });
         }
-        return;
+        return refreshed;
       }
       case "documents_rewritten":
         for (const name of event.documentNames) forgetRewritten(name);
         return;
-      case "block_changed":
+      case "block_changed": {
         // Rare: read the facts of every loaded direct room again (which are read-only now).
-        for (const room of rooms.all()) {
-          if (room.facts.type === "direct") void rooms.refresh(room.roomId).catch((err: unknown) => logger.warn({ err }, "room facts"));
-        }
-        return;
+        const direct = [...rooms.all()].filter((room) => room.facts.type === "direct");
+        return Promise.all(direct.map((room) => rooms.refresh(room.roomId))).then(() => {});
+      }
       case "room_settings_changed":
-        void rooms.refresh(event.roomId).catch((err: unknown) => logger.warn({ err }, "room facts"));
-        return;
+        return rooms.refresh(event.roomId);
       case "user_suspended":
         for (const document of hocuspocus.documents.values()) {
           for (const connection of document.getConnections()) {
