@@ -19,14 +19,16 @@ import { noteMessageSent } from "../push/push-moment.ts";
 import { withDays } from "../room/days.ts";
 import { buildTimeline, unreadFrom } from "../room/timeline.ts";
 import { MessageSearch } from "../search/MessageSearch.tsx";
-import { useChat, useDocValue, useSyncStatus, useUserView } from "../session/chat-context.tsx";
+import { useChat, useDocValue, useUserView } from "../session/chat-context.tsx";
 import { useConfirm } from "../ui/Confirm.tsx";
 import { ErrorAlert } from "../ui/ErrorAlert.tsx";
-import { ago, nameOf, roomTitle } from "../ui/names.ts";
+import { nameOf } from "../ui/names.ts";
 import { Composer } from "./Composer.tsx";
 import { FormerRoomView } from "./FormerRoomView.tsx";
 import { GroupSettingsDialog } from "./GroupSettingsDialog.tsx";
 import { MessageItem } from "./MessageItem.tsx";
+import { RefusalNotice } from "./RefusalNotice.tsx";
+import { RoomHeader } from "./RoomHeader.tsx";
 import { useLogScroll } from "./use-log-scroll.ts";
 import { usePastNames } from "./use-past-names.ts";
 import { setTyping, useRoom } from "./use-room.ts";
@@ -50,8 +52,6 @@ export function RoomView({
   onBack?: () => void;
 }) {
   const { session: me, api, sync } = useChat();
-  const { connection } = useSyncStatus();
-  const friends = useUserView().friends;
   const confirm = useConfirm();
   const contentFilter = useContentFilter(api);
   const myId = me.user.id;
@@ -211,44 +211,20 @@ export function RoomView({
       </section>
     );
   }
-  const title = room ? roomTitle(room, myId) : "Chat";
-  const other = room?.type === "direct" ? room.participants.find((p) => p.id !== myId) : undefined;
-  const friend = other ? friends[other.id] : undefined;
-  const presence = (() => {
-    if (!other) return peers.length > 0 ? `Here now: ${peers.map((p) => p.name).join(", ")}` : "Nobody else here right now";
-    if (connection === "offline") return "You are offline";
-    if (peers.some((p) => p.userId === other.id) || friend?.is_online) return "online";
-    return friend ? `last seen ${ago(friend.last_seen)}` : "";
-  })();
   const rows = withDays(timeline);
   const newestId = [...timeline].reverse().find((r) => r.kind === "message")?.message.id ?? null;
   const tabStop = activeId && timeline.some((r) => r.kind === "message" && r.message.id === activeId) ? activeId : newestId;
 
   return (
     <section className="room" aria-labelledby="room-title">
-      <header className="room-header">
-        {onBack && (
-          <button type="button" className="back" aria-label="Back to chats" onClick={onBack}>
-            ←
-          </button>
-        )}
-        <h2 id="room-title">{title}</h2>
-        {room?.type === "group" && (
-          <button type="button" onClick={() => setSettingsOpen(true)}>
-            Group settings
-          </button>
-        )}
-        <p className="here">{presence}</p>
-        <button
-          type="button"
-          className="search-toggle"
-          aria-label="Search in this chat"
-          aria-expanded={searching}
-          onClick={() => setSearching(!searching)}
-        >
-          Search
-        </button>
-      </header>
+      <RoomHeader
+        room={room}
+        peers={peers}
+        searching={searching}
+        onBack={onBack}
+        onSettings={() => setSettingsOpen(true)}
+        onToggleSearch={() => setSearching(!searching)}
+      />
       {searching && (
         <MessageSearch
           roomId={roomId}
@@ -259,42 +235,15 @@ export function RoomView({
           onOpen={(r) => jumpTo(r.message_id)}
         />
       )}
-      {/* An operator's rewrite (an erase) with nothing of mine unsent needs no words: the room just resynced. */}
-      {refusal?.code === "blocked" && readOnly && (
-        <div role="alert" className="refusal">
-          <p>{readOnly}</p>
-          {refusal.unsent.map((m) => (
-            <p key={m.id}>
-              Not sent: <q>{m.content}</q>
-            </p>
-          ))}
-          <button type="button" onClick={dismissRefusal}>
-            Dismiss
-          </button>
-        </div>
-      )}
-      {refusal && refusal.code !== "blocked" && !(refusal.code === "document_rewritten" && refusal.unsent.length === 0) && (
-        <div role="alert" className="refusal">
-          <p>The server refused a change in this room: {refusal.message}</p>
-          {refusal.unsent.map((m) => (
-            <p key={m.id}>
-              Not sent: <q>{m.content}</q>{" "}
-              <button
-                type="button"
-                onClick={() => {
-                  setRetryText(m.content ?? "");
-                  dismissRefusal();
-                }}
-              >
-                Send again
-              </button>
-            </p>
-          ))}
-          <button type="button" onClick={dismissRefusal}>
-            Dismiss
-          </button>
-        </div>
-      )}
+      <RefusalNotice
+        refusal={refusal}
+        readOnly={readOnly}
+        onRetry={(text) => {
+          setRetryText(text);
+          dismissRefusal();
+        }}
+        onDismiss={dismissRefusal}
+      />
       <div ref={log} role="log" aria-label="Messages" className="log" onScroll={scroll.onScroll} onKeyDown={moveFocus}>
         <div ref={logContent} className="log-content">
           {shown < messages.length && (
