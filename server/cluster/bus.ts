@@ -12,6 +12,8 @@ export const clusterEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("feed_changed"), userIds: z.array(z.string()) }),
   /** The room changed (messages, members, name): refresh its members' room lists. */
   z.object({ type: z.literal("room_changed"), roomId: z.string() }),
+  /** Several rooms changed (a busy server announces them together): as `room_changed` for each. */
+  z.object({ type: z.literal("rooms_changed"), roomIds: z.array(z.string()) }),
   /** These documents' storage was rewritten (an erase): drop them from memory, clients resync. */
   z.object({ type: z.literal("documents_rewritten"), documentNames: z.array(z.string()) }),
   /** A block between the two began or ended: their direct room's writability changed. */

@@ -11,8 +11,9 @@ import { loadUserView } from "./user-view.ts";
 const SETTLE_MS = 50;
 // A busy room announces itself at most this often.
 const ROOM_ANNOUNCE_MS = 150;
-// NOTIFY payloads are capped at 8000 bytes: announce users in chunks.
+// NOTIFY payloads are capped at 8000 bytes: announce users and rooms in chunks.
 const USERS_PER_EVENT = 100;
+const ROOMS_PER_EVENT = 100;
 
 const SERVER = { origin: "server" as const, userId: null, connectionId: null };
 
@@ -25,7 +26,9 @@ const SERVER = { origin: "server" as const, userId: null, connectionId: null };
 export class UserFeed {
   private readonly settling = new Map<string, NodeJS.Timeout>();
   private readonly tails = new Map<string, Promise<void>>();
-  private readonly announcingRooms = new Set<string>();
+  /** Rooms changed since the last announcement: one event for all of them every ROOM_ANNOUNCE_MS. */
+  private changedRooms = new Set<string>();
+  private announcing: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Queryable,
@@ -49,11 +52,16 @@ export class UserFeed {
 
   /** Something in the room changed: its members' room lists must show it. */
   roomChanged(roomId: string): void {
-    if (this.announcingRooms.has(roomId)) return;
-    this.announcingRooms.add(roomId);
-    setTimeout(() => {
-      this.announcingRooms.delete(roomId);
-      this.bus.publish({ type: "room_changed", roomId }).catch((err: unknown) => this.logger.warn({ err }, "room announce failed"));
+    this.changedRooms.add(roomId);
+    this.announcing ??= setTimeout(() => {
+      this.announcing = null;
+      const roomIds = [...this.changedRooms];
+      this.changedRooms = new Set();
+      for (let i = 0; i < roomIds.length; i += ROOMS_PER_EVENT) {
+        this.bus
+          .publish({ type: "rooms_changed", roomIds: roomIds.slice(i, i + ROOMS_PER_EVENT) })
+          .catch((err: unknown) => this.logger.warn({ err }, "room announce failed"));
+      }
     }, ROOM_ANNOUNCE_MS).unref();
   }
 
@@ -88,15 +96,17 @@ export class UserFeed {
         for (const { userId, document } of loaded) if (concerned.has(userId)) this.schedule(document);
         return;
       }
-      case "room_changed": {
+      case "room_changed":
+      case "rooms_changed": {
+        const roomIds = event.type === "room_changed" ? [event.roomId] : event.roomIds;
         // Current members (a new one's list lacks the room) and whoever lists it (one who left).
         const { rows } = await this.db.query<{ user_id: string }>(
-          "SELECT user_id::text FROM chat_participants WHERE room_id = $1 AND left_at IS NULL AND user_id = ANY($2::uuid[])",
-          [event.roomId, loaded.map((l) => l.userId)],
+          "SELECT DISTINCT user_id::text FROM chat_participants WHERE room_id = ANY($1::uuid[]) AND left_at IS NULL AND user_id = ANY($2::uuid[])",
+          [roomIds, loaded.map((l) => l.userId)],
         );
         const members = new Set(rows.map((r) => r.user_id));
         for (const { userId, document } of loaded) {
-          if (members.has(userId) || document.getMap("rooms").has(event.roomId)) this.schedule(document);
+          if (members.has(userId) || roomIds.some((id) => document.getMap("rooms").has(id))) this.schedule(document);
         }
         return;
       }

@@ -307,6 +307,7 @@ export function createSyncServer(deps: {
       case "presence_changed":
       case "feed_changed":
       case "room_changed":
+      case "rooms_changed":
         return; // the user feed's
       default:
         return assertNever(event);
