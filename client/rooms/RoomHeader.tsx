@@ -38,8 +38,11 @@ export function RoomHeader(props: {
       )}
       <h2 id="room-title">{title}</h2>
       {room?.type === "group" && (
-        <button type="button" onClick={props.onSettings}>
-          Group settings
+        <button type="button" className="settings" aria-label="Group settings" onClick={props.onSettings}>
+          <span className="wide-only">Group settings</span>
+          <span className="narrow-only" aria-hidden="true">
+            ⚙️
+          </span>
         </button>
       )}
       <p className="here">{presence}</p>
@@ -50,7 +53,10 @@ export function RoomHeader(props: {
         aria-expanded={props.searching}
         onClick={props.onToggleSearch}
       >
-        Search
+        <span className="wide-only">Search</span>
+        <span className="narrow-only" aria-hidden="true">
+          🔍
+        </span>
       </button>
     </header>
   );

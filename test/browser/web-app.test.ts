@@ -143,7 +143,7 @@ describe.runIf(gate.run)("the web app's screens in Chromium", () => {
         "Ben's Friends tab to show a request",
       );
       expect(await ben.page.locator("#requests-waiting").textContent()).toBe("1 friend request waiting");
-      expect(await friendsTab.innerText()).toMatch(/^Friends\s*1$/);
+      expect(await friendsTab.textContent()).toMatch(/^Friends\s*1$/);
       await shots.take(ben.page, "friends-tab-marks-a-waiting-request");
       await ben.acceptFriendRequest(ana);
       expect(await friendsTab.getAttribute("aria-describedby")).toBeNull();
@@ -188,7 +188,7 @@ describe.runIf(gate.run)("the web app's screens in Chromium", () => {
       expect(await message.getByRole("link", { name: "coach@example.org" }).getAttribute("href")).toBe("mailto:coach@example.org");
       expect(await message.getByRole("link", { name: "+1 555 010 9999" }).getAttribute("href")).toBe("tel:+15550109999");
       expect(await message.locator("b").count()).toBe(0);
-      expect(await message.innerText()).toContain("<b>now</b>");
+      expect(await message.textContent()).toContain("<b>now</b>");
       await shots.take(ben.page, "links");
       // Ben has the room open: Ana's message shows two coloured ticks, named "seen".
       await ana.message("Hi Ben").getByRole("img", { name: "seen" }).waitFor();
@@ -339,7 +339,7 @@ describe.runIf(gate.run)("the web app's screens in Chromium", () => {
       await shots.take(ana.page, "delete-asks-first");
       await ask.getByRole("button", { name: "Cancel" }).click();
       await ask.waitFor({ state: "hidden" });
-      expect(await mine.innerText()).toContain("Great, 6 x 200 m");
+      expect(await mine.textContent()).toContain("Great, 6 x 200 m");
       await mine.hover();
       await mine.getByRole("button", { name: "Delete" }).click();
       await ask.getByRole("button", { name: "Delete for everyone" }).click();
@@ -402,7 +402,7 @@ describe.runIf(gate.run)("the web app's screens in Chromium", () => {
       await results.getByRole("button").filter({ hasText: "Fancy a river swim" }).waitFor();
       await results.getByRole("button").filter({ hasText: "the river loop" }).waitFor();
       expect(await results.getByRole("button").filter({ hasText: "Cai Wu ·" }).count()).toBe(1);
-      expect(await results.locator("mark").first().innerText()).toBe("riv");
+      expect(await results.locator("mark").first().textContent()).toBe("riv");
       await shots.take(ana.page, "search-all-chats");
       await results.getByRole("button").filter({ hasText: "the river loop" }).click();
       await ana.roomHeading(GROUP).waitFor();

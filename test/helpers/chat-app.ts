@@ -173,7 +173,8 @@ export class ChatUser {
     for (const member of members) await dialog.getByRole("checkbox", { name: member.displayName }).check();
     await dialog.getByRole("button", { name: "Create", exact: true }).click();
     await dialog.waitFor({ state: "hidden" });
-    await this.openRoom(name);
+    // The new group opens by itself (on a phone it then fills the screen, the navigation hidden).
+    await this.roomHeading(name).waitFor();
   }
 
   /** My entry for the room `name` in the list "Rooms" (its button, last message and unread badge). */
