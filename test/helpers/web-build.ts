@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const LOCK = path.join(root, ".tmp", "web-build.lock");
 const STAMP = path.join(root, "dist", "client", ".build-stamp");
-const STALE_LOCK_MS = 10 * 60_000;
+const STALE_LOCK_MS = 5 * 60_000;
 
 /** What the build is made from: every file under client/ and shared/, the Vite config and the lock file. */
 function sourceStamp(): string {
@@ -28,6 +28,23 @@ function sourceStamp(): string {
   return hash.digest("hex");
 }
 
+/** Whether the process that holds the lock still runs (true while it is still writing its pid). */
+function holderAlive(): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(LOCK, "pid"), "utf8"));
+  } catch {
+    return true; // just made, its pid not written yet (or just removed: the next mkdir tells)
+  }
+  if (!pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
@@ -41,11 +58,13 @@ export function buildWebApp(): void {
   for (;;) {
     try {
       fs.mkdirSync(LOCK);
+      fs.writeFileSync(path.join(LOCK, "pid"), String(process.pid));
       break;
     } catch {
-      // A build that died leaves its lock behind; one older than any build is taken over.
+      // A build that died leaves its lock behind: one whose process is gone, or older than any
+      // build, is taken over.
       const age = Date.now() - (fs.statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > STALE_LOCK_MS) fs.rmSync(LOCK, { recursive: true, force: true });
+      if (age > STALE_LOCK_MS || !holderAlive()) fs.rmSync(LOCK, { recursive: true, force: true });
       else sleep(250);
     }
   }
