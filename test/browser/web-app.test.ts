@@ -497,7 +497,7 @@ describe.runIf(gate.run)("the web app's screens in Chromium", () => {
   );
 
   it(
-    "shows a picked photo in the tray before sending, and the view follows my own sends, one sent offline too; the profile's new name shows at once; emoji render in colour",
+    "shows a picked photo in the tray before sending, and the view follows my own sends, one sent offline too; a room searches its own copy offline; the profile's new name shows at once; emoji render in colour",
     async (context) => {
       const shots = new Screenshots("web-app-sends");
       onFailure(context, shots);
@@ -525,6 +525,12 @@ describe.runIf(gate.run)("the web app's screens in Chromium", () => {
       await sent.waitFor();
       await eventually(async () => inLogView(sent), "my offline photo message in view");
       await shots.take(ben.page, "offline-send-followed");
+      // Offline, a room still searches its own copy.
+      await ben.page.getByRole("button", { name: "Search in this chat" }).click();
+      await ben.page.getByRole("searchbox", { name: "Search in this chat" }).fill("1999");
+      await ben.page.getByRole("list", { name: "Message results" }).getByRole("button").filter({ hasText: "Old message 1999" }).waitFor();
+      await shots.take(ben.page, "offline-search-in-this-chat");
+      await ben.page.getByRole("button", { name: "Search in this chat" }).click();
       await bringOnline(ben, proxy);
       await ben.waitForMessageState("Track photo", "saved", "seen");
       await eventually(async () => inLogView(ben.message("Track photo")), "the sent photo message still in view");
