@@ -70,7 +70,7 @@ export function buildWebApp(): void {
   }
   try {
     const stamp = sourceStamp();
-    if (fs.readFileSync(STAMP, { encoding: "utf8", flag: "a+" }) === stamp) return;
+    if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, "utf8") === stamp) return;
     execFileSync("npx", ["vite", "build", "--logLevel", "warn"], {
       cwd: root,
       stdio: "inherit",
