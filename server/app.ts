@@ -18,6 +18,7 @@ import { countingQueries } from "./db/counted.ts";
 import { migrateUp, pendingMigrations } from "./db/migrate.ts";
 import { openDatabase } from "./db/open.ts";
 import { postgresRateLimiter } from "./db/postgres-rate-limiter.ts";
+import { sqlDocumentStore } from "./documents/document-store.ts";
 import { friendRoutes } from "./friends/routes.ts";
 import { installErrorHandler, onFrameworkError } from "./http/error-handler.ts";
 import { openApiDocument } from "./http/openapi.ts";
@@ -32,7 +33,6 @@ import { Presence } from "./presence/presence.ts";
 import { PushNotifications } from "./push/push-notifications.ts";
 import { pushRoutes } from "./push/routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
-import { DocumentStore } from "./sync/document-store.ts";
 import { MessageRateLimiter } from "./sync/message-rate.ts";
 import { RoomDocuments } from "./sync/room-documents.ts";
 import { createSyncServer } from "./sync/sync-server.ts";
@@ -75,8 +75,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       ? await postgresBus(config.DATABASE_URL, (err) => logger.error({ err }, "cluster bus error"))
       : localBus((err) => logger.error({ err }, "cluster event handler failed"));
   const metrics = new Metrics();
-  const store = new DocumentStore(db);
-  const log = new UpdateLogWriter(db);
+  const store = sqlDocumentStore(db);
+  const log = new UpdateLogWriter(db, store);
   log.onCommit = (seconds) => metrics.storeCommitSeconds.observe(seconds);
   log.onWaitingForDatabase = (err) => logger.warn({ err }, "database unreachable: holding acknowledgements until it is back");
   const messageRate = new MessageRateLimiter(

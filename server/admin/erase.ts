@@ -1,29 +1,11 @@
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { deleteMessage, getMessage } from "../../shared/room-doc/index.ts";
 import { writeUserView } from "../../shared/user-doc/index.ts";
-import type { Database, Queryable } from "../db/database.ts";
+import type { Database } from "../db/database.ts";
+import { sqlDocumentStore } from "../documents/document-store.ts";
 import { loadUserView } from "../feed/user-view.ts";
 import { roomEffects } from "../sync/room-effects.ts";
 import { NotFound } from "./operations-errors.ts";
-import { loadLocked } from "./stored-document.ts";
-
-/**
- * Rewrite a stored document so that nothing deleted survives in storage: under its exclusive
- * lock, load it with garbage collection on, apply `mutate`, and replace its snapshots and its
- * whole update log with one snapshot of the result. Deleted content becomes Yjs GC records (its
- * clock range, no bytes), so replicas still converge to the deletion. The price: time travel
- * before this moment is gone for this document (it starts at the new snapshot).
- */
-async function rewriteStored<T>(tx: Queryable, documentName: string, mutate: (doc: Y.Doc) => T): Promise<T> {
-  const { doc, last } = await loadLocked(tx, documentName, { gc: true });
-  const result = mutate(doc);
-  const state = Y.encodeStateAsUpdate(doc);
-  await tx.query("DELETE FROM document_updates WHERE document_name = $1 AND id <= $2", [documentName, last]);
-  await tx.query("DELETE FROM document_snapshots WHERE document_name = $1", [documentName]);
-  await tx.query("INSERT INTO document_snapshots (document_name, upto_update_id, state) VALUES ($1, $2, $3)", [documentName, last, state]);
-  doc.destroy();
-  return result;
-}
 
 /**
  * Erase a message for good: a Yjs deletion of its content (so every replica, online or offline,
@@ -36,7 +18,9 @@ async function rewriteStored<T>(tx: Queryable, documentName: string, mutate: (do
 export async function eraseMessage(db: Database, roomId: string, messageId: string): Promise<string[]> {
   const roomDocument = `room:${roomId}`;
   const rewritten = await db.transaction(async (tx) => {
-    const effects = await rewriteStored(tx, roomDocument, (doc) => {
+    // Rewritten, not appended to: nothing deleted survives in storage (DocumentStoreTx.rewrite).
+    const rewriteStored = <T>(name: string, mutate: (doc: Y.Doc) => T) => sqlDocumentStore(db).in(tx).rewrite(name, mutate);
+    const effects = await rewriteStored(roomDocument, (doc) => {
       const message = getMessage(doc, messageId);
       if (!message) return null;
       if (!message.deleted) deleteMessage(doc, { message_id: messageId, actor_id: message.sender_id, may_moderate: true });
@@ -52,7 +36,7 @@ export async function eraseMessage(db: Database, roomId: string, messageId: stri
     const names = [roomDocument];
     for (const { user_id } of people) {
       const view = await loadUserView(tx, user_id);
-      await rewriteStored(tx, `user:${user_id}`, (doc) => writeUserView(doc, view));
+      await rewriteStored(`user:${user_id}`, (doc) => writeUserView(doc, view));
       names.push(`user:${user_id}`);
     }
     return names;

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import type { Queryable } from "../db/database.ts";
+import type { DocumentStore } from "../documents/document-store.ts";
 
 /** One stored change of a document, described. */
 export interface HistoryEntry {
@@ -16,39 +16,20 @@ export interface HistoryEntry {
  * bytes and what it changed ("message added", "message edited", "reaction added"…), worked out by
  * replaying the log (from the newest snapshot before it, when the start was folded away).
  */
-export async function documentHistory(db: Queryable, documentName: string, limit: number): Promise<HistoryEntry[]> {
-  const { rows } = await db.query<{
-    id: string | number;
-    update: Uint8Array;
-    origin: string;
-    username: string | null;
-    created_at: Date;
-  }>(
-    `SELECT u.id, u.update, u.origin, us.username, u.created_at FROM document_updates u
-       LEFT JOIN users us ON us.id = u.user_id
-      WHERE u.document_name = $1 ORDER BY u.id`,
-    [documentName],
-  );
-  const first = rows[0];
+export async function documentHistory(store: DocumentStore, documentName: string, limit: number): Promise<HistoryEntry[]> {
+  const { base, changes: rows } = await store.changes(documentName);
   const doc = new Y.Doc();
-  // The log may begin after a folded snapshot: start from the newest one below the first entry.
-  if (first) {
-    const { rows: snapshot } = await db.query<{ state: Uint8Array }>(
-      `SELECT state FROM document_snapshots WHERE document_name = $1 AND upto_update_id < $2 ORDER BY upto_update_id DESC LIMIT 1`,
-      [documentName, first.id],
-    );
-    if (snapshot[0]) Y.applyUpdate(doc, new Uint8Array(snapshot[0].state));
-  }
+  if (base) Y.applyUpdate(doc, base);
   const entries: HistoryEntry[] = [];
   for (const row of rows) {
     const changes = new Set<string>();
     const describe = (tr: Y.Transaction) => describeTransaction(doc, tr, changes);
     doc.on("afterTransaction", describe);
-    Y.applyUpdate(doc, new Uint8Array(row.update));
+    Y.applyUpdate(doc, row.update);
     doc.off("afterTransaction", describe);
     entries.push({
       id: Number(row.id),
-      at: row.created_at.toISOString(),
+      at: row.createdAt.toISOString(),
       origin: row.origin,
       user: row.username ?? (row.origin === "server" ? "(server)" : null),
       bytes: row.update.length,

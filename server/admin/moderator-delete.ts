@@ -1,9 +1,9 @@
 import { deleteMessage, getMessage } from "../../shared/room-doc/index.ts";
 import type { ClusterEvent } from "../cluster/bus.ts";
 import type { Database } from "../db/database.ts";
+import { sqlDocumentStore } from "../documents/document-store.ts";
 import { roomEffects } from "../sync/room-effects.ts";
 import { NotFound } from "./operations-errors.ts";
-import { appendStored } from "./stored-document.ts";
 
 /**
  * Delete a message as a moderator without a live server (the CLI on PostgreSQL): append the
@@ -19,12 +19,14 @@ export async function deleteStoredMessage(
 ): Promise<void> {
   const documentName = `room:${roomId}`;
   const changed = await db.transaction(async (tx) => {
-    const { result, doc, changed } = await appendStored(tx, documentName, actorUserId, (d) => {
-      const message = getMessage(d, messageId);
-      if (!message) return false;
-      deleteMessage(d, { message_id: messageId, actor_id: actorUserId ?? message.sender_id, may_moderate: true });
-      return true;
-    });
+    const { result, doc, changed } = await sqlDocumentStore(db)
+      .in(tx)
+      .appendChange(documentName, actorUserId, (d) => {
+        const message = getMessage(d, messageId);
+        if (!message) return false;
+        deleteMessage(d, { message_id: messageId, actor_id: actorUserId ?? message.sender_id, may_moderate: true });
+        return true;
+      });
     if (!result) throw new NotFound(`Room ${roomId} has no message ${messageId}.`);
     await roomEffects(doc, roomId, { messageIds: new Set([messageId]), receiptUserIds: new Set() }, false)?.(tx);
     doc.destroy();

@@ -2,20 +2,18 @@ import type { AdminReport, ReportResolve } from "../../shared/api/reports.ts";
 import { type RoomDocJSON, roomDocToJSON } from "../../shared/room-doc/index.ts";
 import type { ClusterEvent } from "../cluster/bus.ts";
 import type { Database } from "../db/database.ts";
+import { type DocumentStore, sqlDocumentStore } from "../documents/document-store.ts";
 import { removeMediaOfMessage } from "../media/cleanup.ts";
 import type { MediaStore } from "../media/media-store.ts";
 import { closeReports, listReports } from "../moderation/reports.ts";
 import { suspendUser, unsuspendUser } from "../moderation/suspension.ts";
-import { DocumentStore } from "../sync/document-store.ts";
 import { type Actor, type AuditEntry, listAudit, recordAudit } from "./audit.ts";
 import { eraseMessage } from "./erase.ts";
 import { documentHistory, type HistoryEntry } from "./history.ts";
 import { deleteStoredMessage } from "./moderator-delete.ts";
 import { Conflict, NotFound } from "./operations-errors.ts";
-import { applyRetention } from "./retention.ts";
 import { setServerAdmin } from "./roles.ts";
 import { listRoomReports, type RoomReport, type RoomSort, roomMembers } from "./room-report.ts";
-import { documentAt } from "./time-travel.ts";
 import { type Mismatch, repairRoom, verifyRoom } from "./verify.ts";
 
 /** A room's summary for `room <id>` and the admin page. */
@@ -47,7 +45,7 @@ export class AdminOperations {
     /** Where uploads live: erasing a message removes its images and files at once, not at the next cleanup. */
     private readonly mediaStore: MediaStore | null = null,
   ) {
-    this.store = new DocumentStore(db);
+    this.store = sqlDocumentStore(db);
   }
 
   /** The report queue: open ones oldest first, or resolved ones newest first. */
@@ -123,7 +121,7 @@ export class AdminOperations {
     const [report] = await listRoomReports(this.db, { roomId });
     if (!report) throw new NotFound(`No room ${roomId}.`);
     await recordAudit(this.db, this.actor, "room", roomId);
-    const doc = await documentAt(this.db, `room:${roomId}`);
+    const doc = await this.store.loadAt(`room:${roomId}`);
     const json = roomDocToJSON(doc);
     doc.destroy();
     return { ...report, members_list: await roomMembers(this.db, roomId), last_messages: json.messages.slice(-lastMessages) };
@@ -132,7 +130,7 @@ export class AdminOperations {
   async dump(roomId: string, at?: Date): Promise<RoomDocJSON & { room_id: string; at: string }> {
     await this.mustExist(roomId);
     await recordAudit(this.db, this.actor, "dump", roomId, at ? { at: at.toISOString() } : {});
-    const doc = await documentAt(this.db, `room:${roomId}`, at);
+    const doc = await this.store.loadAt(`room:${roomId}`, at);
     const json = roomDocToJSON(doc);
     doc.destroy();
     return { room_id: roomId, at: (at ?? new Date()).toISOString(), ...json };
@@ -141,7 +139,7 @@ export class AdminOperations {
   async history(roomId: string, limit = 100): Promise<HistoryEntry[]> {
     await this.mustExist(roomId);
     await recordAudit(this.db, this.actor, "history", roomId);
-    return documentHistory(this.db, `room:${roomId}`, limit);
+    return documentHistory(this.store, `room:${roomId}`, limit);
   }
 
   /** Check one room, or every room; with `repair`, rebuild the relational side of each that disagrees. */
@@ -200,7 +198,7 @@ export class AdminOperations {
 
   /** Apply the history retention policy now (the server also does it every hour). */
   async retention(days: number): Promise<{ updates_removed: number; snapshots_removed: number }> {
-    const result = await applyRetention(this.db, days);
+    const result = await this.db.transaction((tx) => this.store.in(tx).pruneHistory(days));
     await recordAudit(this.db, this.actor, "retention", null, { days, ...result });
     return result;
   }

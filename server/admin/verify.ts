@@ -1,10 +1,9 @@
 import type * as Y from "yjs";
 import { allMessages, lastMessage, roomMaps } from "../../shared/room-doc/index.ts";
 import { firstUnstorableText, storableJson, toStorableText } from "../../shared/text/storable.ts";
-import type { Database, Queryable } from "../db/database.ts";
+import type { Database } from "../db/database.ts";
+import { sqlDocumentStore } from "../documents/document-store.ts";
 import { roomEffects } from "../sync/room-effects.ts";
-import { appendStored } from "./stored-document.ts";
-import { documentAt } from "./time-travel.ts";
 
 /** One way the relational side disagrees with a room's document. */
 export interface Mismatch {
@@ -19,8 +18,8 @@ export interface Mismatch {
  * message-id index (every message, its seq, sender and deleted flag, nothing extra), the room's
  * last message, and each member's read marker (from which unread counts are derived).
  */
-export async function verifyRoom(db: Queryable, roomId: string): Promise<Mismatch[]> {
-  const doc = await documentAt(db, `room:${roomId}`);
+export async function verifyRoom(db: Database, roomId: string): Promise<Mismatch[]> {
+  const doc = await sqlDocumentStore(db).loadAt(`room:${roomId}`);
   const mismatches: Mismatch[] = [];
   const report = (what: string, document: unknown, relational: unknown) => mismatches.push({ room_id: roomId, what, document, relational });
 
@@ -121,11 +120,13 @@ function rewriteUnstorable(doc: Y.Doc, ids: string[]): void {
  * its log; then `rewritten` is true and live processes must drop their copy (documents_rewritten).
  */
 export async function repairRoom(db: Database, roomId: string): Promise<{ rewritten: boolean }> {
-  const stored = await documentAt(db, `room:${roomId}`);
+  const stored = await sqlDocumentStore(db).loadAt(`room:${roomId}`);
   const bad = unstorableMessageIds(stored);
   stored.destroy();
   return db.transaction(async (tx) => {
-    const { doc, changed } = await appendStored(tx, `room:${roomId}`, null, (d) => rewriteUnstorable(d, bad));
+    const { doc, changed } = await sqlDocumentStore(db)
+      .in(tx)
+      .appendChange(`room:${roomId}`, null, (d) => rewriteUnstorable(d, bad));
     const ids = new Set(allMessages(doc).map((m) => m.id));
     const receiptUsers = new Set([...roomMaps(doc).receipts.keys()]);
     const effects = roomEffects(doc, roomId, { messageIds: ids, receiptUserIds: receiptUsers }, false);

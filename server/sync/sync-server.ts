@@ -9,6 +9,7 @@ import { type SessionUser, sessionIdOf, userForToken } from "../auth/sessions.ts
 import type { ClusterBus } from "../cluster/bus.ts";
 import type { RoomContentFilter } from "../content-filter/room-filter.ts";
 import type { Database } from "../db/database.ts";
+import type { DocumentStore } from "../documents/document-store.ts";
 import { UserFeed } from "../feed/user-feed.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -17,7 +18,6 @@ import { isCurrentMember } from "../rooms/membership.ts";
 import { UpdateGate } from "./accept-update.ts";
 import { AwarenessGate, type AwarenessVerdict, judgeAwarenessFrame } from "./awareness-gate.ts";
 import { claimBindings } from "./client-bindings.ts";
-import type { DocumentStore } from "./document-store.ts";
 import { durabilityFor } from "./durability.ts";
 import { LoadedRooms } from "./loaded-room.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";

@@ -1,5 +1,6 @@
 import type { Database, Queryable } from "../db/database.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
+import type { DocumentStore } from "../documents/document-store.ts";
 import { type RoomMirror, writeMirrors } from "./room-effects.ts";
 
 /** Who made an update, as the log records it for operators. */
@@ -24,9 +25,6 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-// Namespace of the per-document advisory locks (see DocumentStore.compact).
-export const DOCUMENT_LOCK_CLASS = 2;
-
 /**
  * How long a batch waits for an unreachable database (PostgreSQL restarting) before its appends
  * fail: meanwhile nothing is acknowledged, and the batch commits as soon as the database is back.
@@ -47,7 +45,10 @@ export class UpdateLogWriter {
   /** Log entries and bytes per document since its last snapshot (as far as this process knows): drives compaction. */
   readonly sinceSnapshot = new Map<string, { entries: number; bytes: number }>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly store: DocumentStore,
+  ) {}
 
   append(entry: LogEntry): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -110,26 +111,17 @@ export class UpdateLogWriter {
   private async commit(entries: LogEntry[]): Promise<void> {
     const started = performance.now();
     await this.db.transaction(async (tx) => {
-      const names = [...new Set(entries.map((e) => e.documentName))].sort();
+      const documents = this.store.in(tx);
       // Shared locks, in one statement for the batch: appends never wait for each other, only for
       // a compaction of the same document.
-      await tx.query("SELECT pg_advisory_xact_lock_shared($1, hashtext(n)) FROM unnest($2::text[]) AS n ORDER BY n", [
-        DOCUMENT_LOCK_CLASS,
-        names,
-      ]);
-      const rows = entries.filter((e) => e.update !== null && e.update.length > 0);
-      if (rows.length > 0) {
-        const params: unknown[] = [];
-        const values = rows.map((e) => {
-          params.push(e.documentName, e.update, e.origin, e.userId, e.connectionId);
-          const n = params.length;
-          return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
-        });
-        await tx.query(
-          `INSERT INTO document_updates (document_name, update, origin, user_id, connection_id) VALUES ${values.join(", ")}`,
-          params,
-        );
-      }
+      await documents.lockShared(entries.map((e) => e.documentName));
+      await documents.append(
+        entries.flatMap((e) =>
+          e.update && e.update.length > 0
+            ? [{ documentName: e.documentName, update: e.update, origin: e.origin, userId: e.userId, connectionId: e.connectionId }]
+            : [],
+        ),
+      );
       for (const entry of entries) await entry.effects?.(tx);
       const mirrors = entries.flatMap((e) => (e.mirror ? [e.mirror] : []));
       if (mirrors.length > 0) await writeMirrors(tx, mirrors);

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { type Refusal, RoomSession } from "../../client/sync/room-session.ts";
 import { AdminOperations } from "../../server/admin/operations.ts";
-import { documentAt } from "../../server/admin/time-travel.ts";
+import { sqlDocumentStore } from "../../server/documents/document-store.ts";
 import { getMessage } from "../../shared/room-doc/index.ts";
 import { readUserView } from "../../shared/user-doc/index.ts";
 import { ApiClient, signUpAll, type TestUser } from "../helpers/api-client.ts";
@@ -159,7 +159,7 @@ describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
     const db = t.server.context.db;
     const name = `room:${roomId}`;
     // What an older release stored: a validated update whose text PostgreSQL's text and jsonb refuse.
-    const stored = await documentAt(db, name);
+    const stored = await sqlDocumentStore(db).loadAt(name);
     const poison = validMessageFields(ana.id, { content: "a\u0000b" });
     const update = writeUnderClientId(stored, 123_456_789, (doc) => insertRawMessage(doc, poison));
     stored.destroy();
