@@ -1,7 +1,7 @@
 import * as Y from "yjs";
 import type { MyMembership, RoomMember } from "../../shared/api/rooms.ts";
 import { roomDocumentName } from "../../shared/document-names.ts";
-import type { Api } from "../api/http.ts";
+import { type Api, ApiError } from "../api/http.ts";
 import type { LocalCopies } from "./local-copies.ts";
 
 /** A group I was in: what the app says about it, and the names of the people in its history. */
@@ -99,9 +99,9 @@ export class FormerRooms {
         names: Object.fromEntries(members.items.map((m) => [m.id, m.display_name ?? m.username])),
       });
       this.save();
-    } catch {
-      // Not found (never mine) or unreachable: nothing to show read-only.
-      await this.drop(roomId, true);
+    } catch (error) {
+      // Never mine (404): nothing to keep. Unreachable: the copy stays, shown without the details.
+      if (error instanceof ApiError && error.status === 404) await this.drop(roomId, true);
     }
   }
 
