@@ -64,8 +64,11 @@ export class UpdateGate {
 
   async accept(document: Document, connection: Connection, user: SessionUser, payload: Uint8Array): Promise<void> {
     const room = this.rooms.get(document.name, document);
-    if (!room) return;
-    const verdict = await this.judge(room, user, payload);
+    // A copy that was rewritten or dropped meanwhile: its queued updates are judged by nobody,
+    // so the connection closes and its provider resyncs with the copy that replaced it.
+    if (!room) throw new Error(`${document.name} is no longer loaded here`);
+    const version = room.durability.version;
+    const { verdict, author } = await this.judge(room, user, payload);
     if (!verdict.ok && verdict.missingDependencies && this.gaps.tolerate(connection)) {
       this.metrics?.updatesDeferred.inc();
       return this.gaps.defer(document, connection, payload);
@@ -95,6 +98,14 @@ export class UpdateGate {
     if (admission.action === "refuse") this.refuse(document, connection, user, admission);
     // Holding this connection's next update back paces it (its messages are handled in order).
     if (admission.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, admission.delayMs));
+    // The room may have moved on while the facts were looked up or the update was paced (a
+    // moderator's delete, a block, a removal): judge the update again against what it is now.
+    if (!document.hasConnection(connection)) throw new Error("the connection closed while its update was being judged");
+    if (room.durability.version !== version && !this.skipValidation) {
+      const again = validateRoomUpdate(document, payload, author, room.bindings);
+      if (!again.ok) this.refuse(document, connection, user, again);
+    }
+    if (room.facts.readOnly) this.refuse(document, connection, user, { code: "blocked", message: "This conversation is read-only." });
     const floor = verdict.receiptFloor;
     const { stored } = this.writer.applyClientUpdate(document, {
       connection,
@@ -128,26 +139,32 @@ export class UpdateGate {
     });
   }
 
-  private async judge(room: LoadedRoom, user: SessionUser, payload: Uint8Array): Promise<Verdict> {
-    if (this.skipValidation)
-      return {
-        ok: true,
-        changes: true,
-        claimedClientIds: [],
-        receiptFloor: null,
-        newMessages: 0,
-        newMessageIds: [],
-        texts: [],
-        attachments: [],
-      };
+  /** The verdict on `payload`, and the author it was judged as (with moderation rights when they applied). */
+  private async judge(room: LoadedRoom, user: SessionUser, payload: Uint8Array): Promise<{ verdict: Verdict; author: UpdateAuthor }> {
     const author: UpdateAuthor = { userId: user.id, mayModerate: user.is_server_admin };
+    if (this.skipValidation) return { verdict: this.unjudged(), author };
     const verdict = validateRoomUpdate(room.document, payload, author, room.bindings);
     // Moderation is rare and its right must be current to the moment (a demotion counts at once):
     // the role is asked of the database only when it could change the verdict.
     if (!verdict.ok && verdict.code === "not_permitted" && !author.mayModerate && (await isGroupAdmin(this.db, room.roomId, user.id))) {
-      return validateRoomUpdate(room.document, payload, { ...author, mayModerate: true }, room.bindings);
+      const moderator = { ...author, mayModerate: true };
+      return { verdict: validateRoomUpdate(room.document, payload, moderator, room.bindings), author: moderator };
     }
-    return verdict;
+    return { verdict, author };
+  }
+
+  /** The benchmarks' verdict with validation switched off. */
+  private unjudged(): Verdict {
+    return {
+      ok: true,
+      changes: true,
+      claimedClientIds: [],
+      receiptFloor: null,
+      newMessages: 0,
+      newMessageIds: [],
+      texts: [],
+      attachments: [],
+    };
   }
 
   private refuse(

@@ -24,18 +24,72 @@ interface Held {
 export class Durability {
   private appliedCount = 0;
   private durableCount = 0;
+  private applying = false;
+  private failedFlag = false;
   private readonly held = new Map<Connection, Held[]>();
+  private readonly waiting: Array<{ upto: number; resolve: () => void }> = [];
 
-  /** A change was just applied in memory; pass the mark to `stored` once it is durable. */
-  applied(): number {
-    this.appliedCount += 1;
+  /**
+   * A change is about to be applied: whatever is sent meanwhile (Hocuspocus may flush a large
+   * broadcast inside the apply) waits for its mark too. Then `endApply` takes the mark, or none
+   * when the change made nothing to store.
+   */
+  beginApply(): void {
+    if (this.failedFlag) throw new Error("this document's changes could not be stored; it is being reloaded");
+    this.applying = true;
+  }
+
+  /** The change is applied: its mark when it made something to store (pass it to `stored`), else null. */
+  endApply(madeChange: boolean): number | null {
+    this.applying = false;
+    if (madeChange) {
+      this.appliedCount += 1;
+      return this.appliedCount;
+    }
+    // Nothing to store: what was held for it waits only for the changes before it.
+    for (const queue of this.held.values()) for (const h of queue) h.upto = Math.min(h.upto, this.appliedCount);
+    this.release();
+    return null;
+  }
+
+  /** How many changes were applied so far (a change of the document between two reads of it). */
+  get version(): number {
     return this.appliedCount;
+  }
+
+  /** True once a change could not be stored: nothing more is applied, sent or released. */
+  get failed(): boolean {
+    return this.failedFlag;
+  }
+
+  /** A change could not be stored: drop everything held (the document is dropped and its sockets closed). */
+  fail(): void {
+    this.failedFlag = true;
+    this.held.clear();
+    for (const w of this.waiting.splice(0)) w.resolve();
+  }
+
+  /** Resolves once every change applied so far is stored (or the document failed). */
+  whenSettled(): Promise<void> {
+    if (this.settled || this.failedFlag) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ upto: this.appliedCount, resolve }));
   }
 
   /** Everything up to `mark` is durable: send what waited for it. */
   stored(mark: number): void {
-    if (mark <= this.durableCount) return;
+    if (this.failedFlag || mark <= this.durableCount) return;
     this.durableCount = mark;
+    this.release();
+  }
+
+  private release(): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const w = this.waiting[i] as { upto: number; resolve: () => void };
+      if (w.upto <= this.durableCount) {
+        this.waiting.splice(i, 1);
+        w.resolve();
+      }
+    }
     for (const [connection, queue] of this.held) {
       let sent = 0;
       while (sent < queue.length && (queue[sent] as Held).upto <= this.durableCount) {
@@ -49,21 +103,19 @@ export class Durability {
 
   /** True when nothing applied is still waiting to be stored. */
   get settled(): boolean {
-    return this.durableCount >= this.appliedCount;
+    return !this.applying && this.durableCount >= this.appliedCount;
   }
 
   /** Send `message` to `connection` now, or hold it until what it may reveal is durable. */
   send(connection: Connection, message: Uint8Array): void {
+    if (!isStateMessage(message)) return sendNow(connection, message);
+    // A failed document's state is not what is stored: its sockets are being closed.
+    if (this.failedFlag) return;
+    const upto = this.appliedCount + (this.applying ? 1 : 0);
     const queue = this.held.get(connection);
-    if (!isStateMessage(message)) {
-      sendNow(connection, message);
-    } else if (queue) {
-      queue.push({ message, upto: this.appliedCount });
-    } else if (this.settled) {
-      sendNow(connection, message);
-    } else {
-      this.held.set(connection, [{ message, upto: this.appliedCount }]);
-    }
+    if (queue) queue.push({ message, upto });
+    else if (this.settled) sendNow(connection, message);
+    else this.held.set(connection, [{ message, upto }]);
   }
 
   /** Forget what was held for a connection that closed. */

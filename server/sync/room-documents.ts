@@ -1,6 +1,7 @@
 import type { Hocuspocus } from "@hocuspocus/server";
 import type * as Y from "yjs";
 import { roomDocumentName } from "../../shared/document-names.ts";
+import { durabilityFor } from "./durability.ts";
 import type { RoomWriter, WriteAuthor } from "./room-writer.ts";
 
 /**
@@ -18,6 +19,8 @@ export class RoomDocuments {
     const connection = await this.hocuspocus.openDirectConnection(roomDocumentName(roomId), {});
     try {
       if (!connection.document) throw new Error("direct connection has no document");
+      // Read only what is stored: accepted changes still being committed wait (at most one commit).
+      await durabilityFor(connection.document).whenSettled();
       return read(connection.document);
     } finally {
       await connection.disconnect({ unloadImmediately: false });

@@ -3,7 +3,7 @@ import * as Y from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
 import { assignSequenceNumbers, getSequencedMessage, type StoredMessage } from "../../shared/room-doc/index.ts";
 import type { Queryable } from "../db/database.ts";
-import { durabilityFor } from "./durability.ts";
+import { type Durability, durabilityFor } from "./durability.ts";
 import { roomMirror } from "./room-effects.ts";
 import { collectTouched, emptyTouched } from "./touched.ts";
 import type { UpdateLogWriter, UpdateOrigin } from "./update-log-writer.ts";
@@ -117,6 +117,10 @@ export class RoomWriter {
     const onUpdate = (update: Uint8Array) => updates.push(update);
     const onAfterTransaction = (tr: Y.Transaction) => collectTouched(document, tr, touched);
     let assigned: Array<{ id: string; seq: number }> = [];
+    const durability = durabilityFor(document);
+    // Throws for a document whose earlier change could not be stored (it is being dropped).
+    durability.beginApply();
+    let made = false;
     document.on("update", onUpdate);
     document.on("afterTransaction", onAfterTransaction);
     try {
@@ -130,14 +134,19 @@ export class RoomWriter {
           afterApply?.(document);
         }, sequencing);
       }
+      made = true;
     } finally {
       document.off("update", onUpdate);
       document.off("afterTransaction", onAfterTransaction);
+      // A change that threw half-way is not stored: the document must reload.
+      if (!made) {
+        durability.endApply(updates.length > 0);
+        if (updates.length > 0) this.fail(document, durability);
+      }
     }
     const mirror = name?.kind === "room" ? roomMirror(document, name.roomId, touched, assigned.length > 0) : undefined;
-    if (updates.length === 0 && !mirror && !gateEffects) return Promise.resolve();
-    const durability = durabilityFor(document);
-    const mark = durability.applied();
+    const mark = durability.endApply(updates.length > 0 || mirror !== undefined || gateEffects !== undefined);
+    if (mark === null) return Promise.resolve();
     // Read now, while in memory: the messages just sequenced, for the listeners told once stored.
     const accepted = name?.kind === "room" ? acceptedFacts(document, assigned) : [];
     const stored = this.log.append({
@@ -148,6 +157,8 @@ export class RoomWriter {
       connectionId: author.connectionId,
       effects: gateEffects,
       mirror,
+      // Entries after a failed one of this document are not stored either: they build on it.
+      owner: durability,
     });
     return stored.then(
       () => {
@@ -155,10 +166,18 @@ export class RoomWriter {
         if (mirror && name?.kind === "room") this.onRoomStored(name.roomId, accepted);
       },
       (error: unknown) => {
-        this.onAppendFailed(document);
+        this.fail(document, durability);
         throw error;
       },
     );
+  }
+
+  /** Once per document: nothing more of it is applied, sent or stored, and it is dropped to reload. */
+  private fail(document: Document, durability: Durability): void {
+    if (durability.failed) return;
+    durability.fail();
+    this.log.failOwner(durability);
+    this.onAppendFailed(document);
   }
 }
 

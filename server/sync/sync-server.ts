@@ -124,6 +124,12 @@ export function createSyncServer(deps: {
       await gate.accept(document, connection, context.user, payload);
     },
 
+    async beforeUnloadDocument({ document }) {
+      // Changes still being stored must land before the copy goes: a load meanwhile would not
+      // have them, and would number the next messages again.
+      await durabilityFor(document).whenSettled();
+    },
+
     async afterUnloadDocument({ documentName }) {
       // Unless a fresh copy of the room was loaded meanwhile (after a rewrite), its state goes too.
       const live = hocuspocus.documents.get(documentName);

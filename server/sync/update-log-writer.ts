@@ -17,6 +17,11 @@ export interface LogEntry {
   effects?: (tx: Queryable) => Promise<void>;
   /** The room's relational mirror after this change; a batch writes all of them at once. */
   mirror?: RoomMirror;
+  /**
+   * Which loaded copy of the document made it: once one entry of an owner fails, its later
+   * entries are refused unstored (they were applied on top of the failed one).
+   */
+  owner?: object;
 }
 
 interface Pending {
@@ -45,10 +50,21 @@ export class UpdateLogWriter {
   /** Log entries and bytes per document since its last snapshot (as far as this process knows): drives compaction. */
   readonly sinceSnapshot = new Map<string, { entries: number; bytes: number }>();
 
+  private readonly failedOwners = new WeakSet<object>();
+
   constructor(
     private readonly db: Database,
     private readonly store: DocumentStore,
   ) {}
+
+  /** `owner`'s entries not yet committed are refused, and any it appends later too. */
+  failOwner(owner: object): void {
+    this.failedOwners.add(owner);
+  }
+
+  private refusedOwner(entry: LogEntry): boolean {
+    return entry.owner !== undefined && this.failedOwners.has(entry.owner);
+  }
 
   append(entry: LogEntry): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -69,23 +85,44 @@ export class UpdateLogWriter {
       // commit would be followed at once by another holding a single entry.
       await new Promise((resolve) => setImmediate(resolve));
       if (this.queue.length === 0) break;
-      const batch = this.queue;
+      const batch = this.withoutFailedOwners(this.queue);
       this.queue = [];
+      if (batch.length === 0) continue;
       try {
         await this.commitWhenReachable(batch.map((p) => p.entry));
         for (const p of batch) p.resolve();
       } catch (error) {
         if (isDatabaseUnavailable(error)) {
-          for (const p of batch) p.reject(error);
+          for (const p of batch) {
+            if (p.entry.owner) this.failedOwners.add(p.entry.owner);
+            p.reject(error);
+          }
           continue;
         }
-        // One bad entry must not fail the others: retry them one by one.
+        // One bad entry must not fail the others: retry them one by one; after a failed entry,
+        // its owner's later entries are refused unstored.
         for (const p of batch) {
-          await this.commit([p.entry]).then(p.resolve, p.reject);
+          if (this.refusedOwner(p.entry)) {
+            p.reject(new Error("an earlier change of this document could not be stored"));
+            continue;
+          }
+          await this.commit([p.entry]).then(p.resolve, (e: unknown) => {
+            if (p.entry.owner) this.failedOwners.add(p.entry.owner);
+            p.reject(e);
+          });
         }
       }
     }
     this.flushing = null;
+  }
+
+  /** The pending entries whose owner has not failed; the others are refused here. */
+  private withoutFailedOwners(pending: Pending[]): Pending[] {
+    return pending.filter((p) => {
+      if (!this.refusedOwner(p.entry)) return true;
+      p.reject(new Error("an earlier change of this document could not be stored"));
+      return false;
+    });
   }
 
   /** Commit, retrying while the database cannot be reached, for at most OUTAGE_HOLD_MS. */

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import type { Database } from "../../server/db/database.ts";
+import { migrateUp } from "../../server/db/migrate.ts";
+import { openPglite } from "../../server/db/pglite.ts";
+import { openPostgres } from "../../server/db/postgres.ts";
+import { sqlDocumentStore } from "../../server/documents/document-store.ts";
+import { type LogEntry, UpdateLogWriter } from "../../server/sync/update-log-writer.ts";
+import { backendsUnderTest, createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
+
+describe.each(backendsUnderTest())("the update log's group commit on %s", (backend) => {
+  let database: ThrowawayDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    database = await createThrowawayDatabase(backend);
+    db =
+      backend === "postgres" && database.env.DATABASE_URL
+        ? openPostgres(database.env.DATABASE_URL)
+        : await openPglite(database.env.DATA_DIR);
+    await migrateUp(db, () => {});
+  });
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  it("stores nothing of a document after one of its entries fails, and everything of the others", async () => {
+    const store = sqlDocumentStore(db);
+    const log = new UpdateLogWriter(db, store);
+    const writer = new Y.Doc();
+    const update = (value: string) => {
+      const before = Y.encodeStateVector(writer);
+      writer.getMap("m").set(value, value);
+      return Y.encodeStateAsUpdate(writer, before);
+    };
+    const broken = { copy: "the copy whose second change fails" };
+    const healthy = { copy: "another document's copy" };
+    const entry = (documentName: string, owner: object, value: string, effects?: LogEntry["effects"]): LogEntry => ({
+      documentName,
+      update: update(value),
+      origin: "connection",
+      userId: null,
+      connectionId: null,
+      owner,
+      effects,
+    });
+    // All appended in one turn: one batch, which fails and is retried one entry at a time.
+    const outcomes = await Promise.allSettled([
+      log.append(entry("room:a", broken, "a1")),
+      log.append(
+        entry("room:a", broken, "a2", async () => {
+          throw new Error("a claim conflict");
+        }),
+      ),
+      log.append(entry("room:b", healthy, "b1")),
+      log.append(entry("room:a", broken, "a3")),
+      log.append(entry("room:b", healthy, "b2")),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected", "fulfilled"]);
+    // A later change of the failed copy is refused too, without reaching the database.
+    await expect(log.append(entry("room:a", broken, "a4"))).rejects.toThrow();
+    const stored = async (name: string) => (await store.changes(name)).changes.length;
+    expect(await stored("room:a")).toBe(1);
+    expect(await stored("room:b")).toBe(2);
+  });
+});
