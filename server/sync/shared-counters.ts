@@ -57,14 +57,14 @@ export class SharedCounters {
     while (this.reconciling) await this.reconciling;
     const batch = [...this.entries].filter(([, e]) => e.unsynced > 0);
     if (batch.length === 0) return;
-    const sent = new Map(batch.map(([key, e]) => [key, e.unsynced]));
+    const sent = new Map(batch.map(([key, e]) => [key, { entry: e, points: e.unsynced }]));
     this.reconciling = this.push(batch, sent).finally(() => {
       this.reconciling = null;
     });
     await this.reconciling;
   }
 
-  private async push(batch: Array<[string, Entry]>, sent: Map<string, number>): Promise<void> {
+  private async push(batch: Array<[string, Entry]>, sent: Map<string, { entry: Entry; points: number }>): Promise<void> {
     const now = Date.now();
     try {
       // The upsert rate-limiter-flexible's Postgres store runs, for many keys at once.
@@ -78,16 +78,23 @@ export class SharedCounters {
         [batch.map(([key]) => key), batch.map(([, e]) => e.unsynced), batch.map(([, e]) => e.expiresAt), now],
       );
       for (const row of rows) {
+        const was = sent.get(row.key);
+        if (!was) continue;
+        was.entry.unsynced -= was.points;
+        // A window that rolled over here while the statement ran starts afresh: leave it alone.
         const entry = this.entries.get(row.key);
-        if (!entry) continue;
+        if (entry !== was.entry) continue;
         // What was counted here while the statement ran stays unsynced, on top of the shared total.
-        entry.unsynced -= sent.get(row.key) ?? 0;
         entry.consumed = row.points + entry.unsynced;
         entry.expiresAt = Number(row.expire);
       }
     } catch (error) {
-      // Kept unsynced: the next reconcile adds it.
+      // Kept unsynced: the next reconcile adds it, in an interval even if nothing more is counted.
       this.onError(error);
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        void this.reconcile();
+      }, RECONCILE_MS);
     }
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now && entry.unsynced <= 0) this.entries.delete(key);
   }
