@@ -29,6 +29,7 @@ export class SharedCounters {
   private readonly entries = new Map<string, Entry>();
   private timer: NodeJS.Timeout | null = null;
   private reconciling: Promise<void> | null = null;
+  private closed = false;
 
   constructor(
     private readonly db: Queryable,
@@ -45,10 +46,7 @@ export class SharedCounters {
     }
     entry.consumed += points;
     entry.unsynced += points;
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      void this.reconcile();
-    }, RECONCILE_MS);
+    this.schedule();
     return { consumedPoints: entry.consumed, msBeforeNext: entry.expiresAt - now };
   }
 
@@ -91,16 +89,21 @@ export class SharedCounters {
     } catch (error) {
       // Kept unsynced: the next reconcile adds it, in an interval even if nothing more is counted.
       this.onError(error);
-      this.timer ??= setTimeout(() => {
-        this.timer = null;
-        void this.reconcile();
-      }, RECONCILE_MS);
+      if (!this.closed) this.schedule();
     }
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now && entry.unsynced <= 0) this.entries.delete(key);
   }
 
+  private schedule(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      void this.reconcile();
+    }, RECONCILE_MS).unref();
+  }
+
   /** Stop the timer and add what is left (before the database closes). */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.reconcile();
