@@ -108,7 +108,10 @@ export class Durability {
 
   /** Send `message` to `connection` now, or hold it until what it may reveal is durable. */
   send(connection: Connection, message: Uint8Array): void {
-    if (!isStateMessage(message)) return sendNow(connection, message);
+    if (!isStateMessage(message)) {
+      sendNow(connection, message);
+      return;
+    }
     // A failed document's state is not what is stored: its sockets are being closed.
     if (this.failedFlag) return;
     const upto = this.appliedCount + (this.applying ? 1 : 0);
