@@ -65,3 +65,18 @@ export async function signUp(baseUrl: string, name = "user"): Promise<TestUser> 
 export function signUpAll<const N extends readonly string[]>(baseUrl: string, ...names: N): Promise<{ [K in keyof N]: TestUser }> {
   return Promise.all(names.map((n) => signUp(baseUrl, n))) as Promise<{ [K in keyof N]: TestUser }>;
 }
+
+/** Every message id stored in a room, oldest first, read over REST page by page (duplicates kept, to count them). */
+export async function storedMessageIds(api: ApiClient, roomId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let before: string | null = null;
+  do {
+    const page: { status: number; body: { items: Array<{ id: string }>; next_cursor: string | null } } = await api.get(
+      `/api/v1/chat/messages/${roomId}?limit=100${before ? `&before=${before}` : ""}`,
+    );
+    if (page.status !== 200) throw new Error(`GET messages: ${page.status}`);
+    ids.unshift(...page.body.items.map((m) => m.id));
+    before = page.body.next_cursor;
+  } while (before);
+  return ids;
+}

@@ -3,6 +3,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
+import type { Database } from "../../server/db/database.ts";
+import { migrateUp } from "../../server/db/migrate.ts";
+import { openPglite } from "../../server/db/pglite.ts";
+import { openPostgres } from "../../server/db/postgres.ts";
 
 /** The two storage backends every integration suite runs against. */
 export type Backend = "postgres" | "pglite";
@@ -47,6 +52,29 @@ export async function createThrowawayDatabase(backend: Backend): Promise<Throwaw
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
       fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The suite's own migrated database of `backend`, opened directly (no server): for the storage
+ * contract suites. Opened before the suite's tests, closed and dropped after them.
+ */
+export function useMigratedDatabase(backend: Backend): { readonly db: Database } {
+  const holder = {} as { db: Database; database: ThrowawayDatabase };
+  beforeAll(async () => {
+    holder.database = await createThrowawayDatabase(backend);
+    const { env } = holder.database;
+    holder.db = backend === "postgres" && env.DATABASE_URL ? openPostgres(env.DATABASE_URL) : await openPglite(env.DATA_DIR);
+    await migrateUp(holder.db, () => {});
+  });
+  afterAll(async () => {
+    await holder.db?.close();
+    await holder.database?.drop();
+  });
+  return {
+    get db() {
+      return holder.db;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { newId } from "../../shared/ids.ts";
 import { sendMessage } from "../../shared/room-doc/index.ts";
-import { ApiClient, signUp } from "../helpers/api-client.ts";
+import { ApiClient, signUp, storedMessageIds } from "../helpers/api-client.ts";
 import { backendsUnderTest } from "../helpers/backends.ts";
 import { type OwnPostgres, startOwnPostgres } from "../helpers/own-postgres.ts";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
@@ -10,21 +10,6 @@ import { waitFor } from "../helpers/wait-for.ts";
 
 const UNPACED = { MESSAGES_PER_MINUTE: "1000000", MESSAGES_ABUSE_PER_TEN_MINUTES: "1000000", MESSAGES_PER_ROOM_PER_MINUTE: "1000000" };
 const RESTARTS = 2;
-
-/** Every message id stored in a room, page by page (duplicates kept, to count them). */
-async function storedIds(api: ApiClient, roomId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let before: string | null = null;
-  do {
-    const page: { status: number; body: { items: Array<{ id: string }>; next_cursor: string | null } } = await api.get(
-      `/api/v1/chat/messages/${roomId}?limit=100${before ? `&before=${before}` : ""}`,
-    );
-    expect(page.status).toBe(200);
-    ids.unshift(...page.body.items.map((m) => m.id));
-    before = page.body.next_cursor;
-  } while (before);
-  return ids;
-}
 
 // Restarting PostgreSQL under the server is a PostgreSQL matter: PGlite lives inside the process.
 describe.runIf(backendsUnderTest().includes("postgres"))("a PostgreSQL restart under load", () => {
@@ -113,7 +98,7 @@ describe.runIf(backendsUnderTest().includes("postgres"))("a PostgreSQL restart u
     expect(restAnswers.filter((a) => a.status >= 300 && (a.status !== 503 || a.retryAfter === null))).toEqual([]);
     expect(healthDuringOutage).toContain(503);
     // Every acknowledged message is stored, exactly once; so is everything the provider sent.
-    const stored = await storedIds(new ApiClient(server.url, ana.token), roomId);
+    const stored = await storedMessageIds(new ApiClient(server.url, ana.token), roomId);
     expect([...ackedOverSocket, ...ackedOverRest].filter((id) => !stored.includes(id))).toEqual([]);
     expect(sentOverSocket.filter((id) => !stored.includes(id))).toEqual([]);
     expect(new Set(stored).size).toBe(stored.length);

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import type { Database } from "../../server/db/database.ts";
-import { migrateUp } from "../../server/db/migrate.ts";
-import { openPglite } from "../../server/db/pglite.ts";
-import { openPostgres } from "../../server/db/postgres.ts";
-import { type DocumentStore, sqlDocumentStore } from "../../server/documents/document-store.ts";
-import { backendsUnderTest, createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
+import { sqlDocumentStore } from "../../server/documents/document-store.ts";
+import { backendsUnderTest, useMigratedDatabase } from "../helpers/backends.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
 /** An update that sets `key` to `value` in the map "m" of a replica of `doc`. */
@@ -19,36 +15,24 @@ const contents = (doc: Y.Doc) => doc.getMap("m").toJSON();
 
 // The contract every document store keeps, on both backends (STYLE 5).
 describe.each(backendsUnderTest())("the document store on %s", (backend) => {
-  let database: ThrowawayDatabase;
-  let db: Database;
-  let store: DocumentStore;
-  beforeAll(async () => {
-    database = await createThrowawayDatabase(backend);
-    db =
-      backend === "postgres" && database.env.DATABASE_URL
-        ? openPostgres(database.env.DATABASE_URL)
-        : await openPglite(database.env.DATA_DIR);
-    await migrateUp(db, () => {});
-    store = sqlDocumentStore(db);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  const t = useMigratedDatabase(backend);
+  const store = () => sqlDocumentStore(t.db);
 
   const append = (name: string, update: Uint8Array) =>
-    db.transaction(async (tx) => {
-      await store.in(tx).lockShared([name]);
-      await store.in(tx).append([{ documentName: name, update, origin: "connection", userId: null, connectionId: "c1" }]);
+    t.db.transaction(async (tx) => {
+      await store().in(tx).lockShared([name]);
+      await store()
+        .in(tx)
+        .append([{ documentName: name, update, origin: "connection", userId: null, connectionId: "c1" }]);
     });
 
   it("loads nothing for a document never stored, then the merge of everything appended", async () => {
     const name = `room:${crypto.randomUUID()}`;
-    expect(await store.load(name)).toBeNull();
+    expect(await store().load(name)).toBeNull();
     const writer = new Y.Doc();
     await append(name, change(writer, "a", "1"));
     await append(name, change(writer, "b", "2"));
-    const loaded = await store.load(name);
+    const loaded = await store().load(name);
     expect(loaded).toMatchObject({ snapshotBytes: 0, updatesSinceSnapshot: 2 });
     const doc = new Y.Doc();
     Y.applyUpdate(doc, loaded?.state as Uint8Array);
@@ -59,16 +43,16 @@ describe.each(backendsUnderTest())("the document store on %s", (backend) => {
     const name = `room:${crypto.randomUUID()}`;
     const writer = new Y.Doc();
     for (let i = 0; i < 5; i++) await append(name, change(writer, `k${i}`, `v${i}`));
-    expect(await store.compact(name)).toMatchObject({ folded: 5 });
-    expect(await store.compact(name)).toBeNull();
+    expect(await store().compact(name)).toMatchObject({ folded: 5 });
+    expect(await store().compact(name)).toBeNull();
     await append(name, change(writer, "after", "x"));
-    const loaded = await store.load(name);
+    const loaded = await store().load(name);
     expect(loaded).toMatchObject({ updatesSinceSnapshot: 1 });
     expect(loaded?.snapshotBytes).toBeGreaterThan(0);
     const doc = new Y.Doc();
     Y.applyUpdate(doc, loaded?.state as Uint8Array);
     expect(Object.keys(contents(doc)).sort()).toEqual(["after", "k0", "k1", "k2", "k3", "k4"]);
-    const { changes } = await store.changes(name);
+    const { changes } = await store().changes(name);
     expect(changes.map((c) => c.origin)).toEqual(Array(6).fill("connection"));
   });
 
@@ -76,29 +60,37 @@ describe.each(backendsUnderTest())("the document store on %s", (backend) => {
     const name = `room:${crypto.randomUUID()}`;
     const writer = new Y.Doc();
     await append(name, change(writer, "first", "1"));
-    await store.compact(name);
+    await store().compact(name);
     const before = new Date();
     // The log's clock is the database's: wait until it has moved past `before`.
     await waitFor(async () => {
-      const { rows } = await db.query<{ now: Date }>("SELECT now() AS now");
+      const { rows } = await t.db.query<{ now: Date }>("SELECT now() AS now");
       return (rows[0]?.now.getTime() ?? 0) > before.getTime();
     }, "the database clock to move on");
     await append(name, change(writer, "second", "2"));
-    expect(contents(await store.loadAt(name, before))).toEqual({ first: "1" });
-    expect(contents(await store.loadAt(name))).toEqual({ first: "1", second: "2" });
+    expect(contents(await store().loadAt(name, before))).toEqual({ first: "1" });
+    expect(contents(await store().loadAt(name))).toEqual({ first: "1", second: "2" });
   });
 
   it("appends a server change under the document's lock, and rewrites a document into one snapshot without its deleted content", async () => {
     const name = `room:${crypto.randomUUID()}`;
     const writer = new Y.Doc();
     await append(name, change(writer, "secret", "shh"));
-    const { changed } = await db.transaction((tx) => store.in(tx).appendChange(name, null, (doc) => doc.getMap("m").delete("secret")));
+    const { changed } = await t.db.transaction((tx) =>
+      store()
+        .in(tx)
+        .appendChange(name, null, (doc) => doc.getMap("m").delete("secret")),
+    );
     expect(changed).toBe(true);
-    expect(contents(await store.loadAt(name))).toEqual({});
-    await db.transaction((tx) => store.in(tx).rewrite(name, (doc) => doc.getMap("m").set("kept", "yes")));
-    const { changes } = await store.changes(name);
+    expect(contents(await store().loadAt(name))).toEqual({});
+    await t.db.transaction((tx) =>
+      store()
+        .in(tx)
+        .rewrite(name, (doc) => doc.getMap("m").set("kept", "yes")),
+    );
+    const { changes } = await store().changes(name);
     expect(changes).toEqual([]);
-    const loaded = await store.load(name);
+    const loaded = await store().load(name);
     expect(Buffer.from(loaded?.state as Uint8Array).includes(Buffer.from("shh"))).toBe(false);
     const doc = new Y.Doc();
     Y.applyUpdate(doc, loaded?.state as Uint8Array);
@@ -109,13 +101,13 @@ describe.each(backendsUnderTest())("the document store on %s", (backend) => {
     const name = `room:${crypto.randomUUID()}`;
     const writer = new Y.Doc();
     await append(name, change(writer, "a", "1"));
-    await store.compact(name);
+    await store().compact(name);
     await append(name, change(writer, "b", "2"));
     // Days = 0: everything older than now that a snapshot holds may go; the unsnapshotted entry stays.
-    const pruned = await db.transaction((tx) => store.in(tx).pruneHistory(0));
+    const pruned = await t.db.transaction((tx) => store().in(tx).pruneHistory(0));
     expect(pruned.updates_removed).toBeGreaterThanOrEqual(1);
     const doc = new Y.Doc();
-    Y.applyUpdate(doc, (await store.load(name))?.state as Uint8Array);
+    Y.applyUpdate(doc, (await store().load(name))?.state as Uint8Array);
     expect(contents(doc)).toEqual({ a: "1", b: "2" });
   });
 });

@@ -1,24 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { newId } from "../../shared/ids.ts";
 import { sendMessage } from "../../shared/room-doc/index.ts";
-import { ApiClient, signUp } from "../helpers/api-client.ts";
+import { ApiClient, signUp, storedMessageIds } from "../helpers/api-client.ts";
 import { backendsUnderTest, createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
 import { connectSocket, openDocument } from "../helpers/sync-client.ts";
-
-/** Every message id stored in a room, read over REST page by page. */
-async function storedIds(api: ApiClient, roomId: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let before: string | null = null;
-  do {
-    const page: { body: { items: Array<{ id: string }>; next_cursor: string | null } } = await api.get(
-      `/api/v1/chat/messages/${roomId}?limit=100${before ? `&before=${before}` : ""}`,
-    );
-    for (const m of page.body.items) ids.add(m.id);
-    before = page.body.next_cursor;
-  } while (before);
-  return ids;
-}
 
 describe.each(backendsUnderTest())("acknowledged means durable on %s", (backend) => {
   let database: ThrowawayDatabase;
@@ -88,7 +74,7 @@ describe.each(backendsUnderTest())("acknowledged means durable on %s", (backend)
 
     const second = await spawnServer(env);
     processes.push(second);
-    const stored = await storedIds(new ApiClient(second.url, ana.token), roomId);
+    const stored = new Set(await storedMessageIds(new ApiClient(second.url, ana.token), roomId));
     const lost = [...ackedOverSocket, ...ackedOverRest].filter((id) => !stored.has(id));
     expect(lost).toEqual([]);
   }, 120_000);

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { newId } from "../../shared/ids.ts";
 import { sendMessage } from "../../shared/room-doc/index.ts";
-import { ApiClient, signUp, type TestUser } from "../helpers/api-client.ts";
+import { ApiClient, signUp, storedMessageIds, type TestUser } from "../helpers/api-client.ts";
 import { backendsUnderTest, createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
 import { connectSocket, type OpenDocument, openDocument } from "../helpers/sync-client.ts";
@@ -12,21 +12,6 @@ import { waitFor } from "../helpers/wait-for.ts";
 const UNPACED = { MESSAGES_PER_MINUTE: "1000000", MESSAGES_ABUSE_PER_TEN_MINUTES: "1000000", MESSAGES_PER_ROOM_PER_MINUTE: "1000000" };
 /** Messages the writer sends in all: the work is bounded, however slow the machine. */
 const MESSAGES = 600;
-
-/** Every message id stored in a room, in REST order, page by page (duplicates kept, to count them). */
-async function storedIds(api: ApiClient, roomId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let before: string | null = null;
-  do {
-    const page: { status: number; body: { items: Array<{ id: string }>; next_cursor: string | null } } = await api.get(
-      `/api/v1/chat/messages/${roomId}?limit=100${before ? `&before=${before}` : ""}`,
-    );
-    expect(page.status).toBe(200);
-    ids.unshift(...page.body.items.map((m) => m.id));
-    before = page.body.next_cursor;
-  } while (before);
-  return ids;
-}
 
 /**
  * Write MESSAGES messages through `room`'s real provider, one every couple of milliseconds,
@@ -82,7 +67,7 @@ describe.each(backendsUnderTest())("an honest client writing through outages on 
     await waitFor(() => room.provider.isSynced && !room.provider.hasUnsyncedChanges, "the provider to have nothing unsent", 120_000);
     const stored = await waitFor(
       async () => {
-        const ids = await storedIds(api, roomId);
+        const ids = await storedMessageIds(api, roomId);
         return written.every((id) => ids.includes(id)) ? ids : null;
       },
       "every written message over REST",

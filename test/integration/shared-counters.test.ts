@@ -1,31 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database, Queryable } from "../../server/db/database.ts";
-import { migrateUp } from "../../server/db/migrate.ts";
-import { openPglite } from "../../server/db/pglite.ts";
-import { openPostgres } from "../../server/db/postgres.ts";
+import { describe, expect, it } from "vitest";
+import type { Queryable } from "../../server/db/database.ts";
 import { SharedCounters } from "../../server/sync/shared-counters.ts";
-import { backendsUnderTest, createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
+import { backendsUnderTest, useMigratedDatabase } from "../helpers/backends.ts";
 
 describe.each(backendsUnderTest())("message rate counters shared between processes on %s", (backend) => {
-  let database: ThrowawayDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    database = await createThrowawayDatabase(backend);
-    db =
-      backend === "postgres" && database.env.DATABASE_URL
-        ? openPostgres(database.env.DATABASE_URL)
-        : await openPglite(database.env.DATA_DIR);
-    await migrateUp(db, () => {});
-  });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  const t = useMigratedDatabase(backend);
 
   it("counts exactly in one process without a round trip, and each process learns the others' counts when it reconciles", async () => {
     // Two processes' counters over one table.
-    const a = new SharedCounters(db);
-    const b = new SharedCounters(db);
+    const a = new SharedCounters(t.db);
+    const b = new SharedCounters(t.db);
     const key = `messages:user:${crypto.randomUUID()}`;
     for (let i = 1; i <= 30; i++) expect(a.consume(key, 1, 60).consumedPoints).toBe(i);
     for (let i = 1; i <= 20; i++) b.consume(key, 1, 60);
@@ -39,7 +23,7 @@ describe.each(backendsUnderTest())("message rate counters shared between process
     expect(a.consume(key, 0, 60).consumedPoints).toBe(51);
     await b.reconcile();
     expect(b.consume(key, 0, 60).consumedPoints).toBe(52);
-    const { rows } = await db.query<{ points: number }>("SELECT points FROM rate_limits WHERE key = $1", [key]);
+    const { rows } = await t.db.query<{ points: number }>("SELECT points FROM rate_limits WHERE key = $1", [key]);
     expect(rows[0]?.points).toBe(52);
     await Promise.all([a.close(), b.close()]);
   });
@@ -49,7 +33,7 @@ describe.each(backendsUnderTest())("message rate counters shared between process
     // A database that refuses connections until it is back (a PostgreSQL restart).
     let reachable = false;
     const flaky: Queryable = {
-      query: (sql, params) => (reachable ? db.query(sql, params) : Promise.reject(new Error("connect ECONNREFUSED"))) as never,
+      query: (sql, params) => (reachable ? t.db.query(sql, params) : Promise.reject(new Error("connect ECONNREFUSED"))) as never,
       exec: async () => {},
     };
     const errors: unknown[] = [];
@@ -60,20 +44,20 @@ describe.each(backendsUnderTest())("message rate counters shared between process
     reachable = true;
     await counters.reconcile();
     await counters.reconcile();
-    const { rows } = await db.query<{ points: number }>("SELECT points FROM rate_limits WHERE key = $1", [key]);
+    const { rows } = await t.db.query<{ points: number }>("SELECT points FROM rate_limits WHERE key = $1", [key]);
     expect(rows[0]?.points).toBe(7);
     await counters.close();
   });
 
   it("starts a new window once the old one has passed, here and in the store", async () => {
-    const counters = new SharedCounters(db);
+    const counters = new SharedCounters(t.db);
     const key = `messages:slow1:${crypto.randomUUID()}`;
     counters.consume(key, 1, 0.05);
     await counters.reconcile();
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(counters.consume(key, 1, 60).consumedPoints).toBe(1);
     await counters.reconcile();
-    const { rows } = await db.query<{ points: number }>("SELECT points FROM rate_limits WHERE key = $1", [key]);
+    const { rows } = await t.db.query<{ points: number }>("SELECT points FROM rate_limits WHERE key = $1", [key]);
     expect(rows[0]?.points).toBe(1);
     await counters.close();
   });

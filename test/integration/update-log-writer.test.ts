@@ -1,32 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import type { Database } from "../../server/db/database.ts";
-import { migrateUp } from "../../server/db/migrate.ts";
-import { openPglite } from "../../server/db/pglite.ts";
-import { openPostgres } from "../../server/db/postgres.ts";
 import { sqlDocumentStore } from "../../server/documents/document-store.ts";
 import { type LogEntry, UpdateLogWriter } from "../../server/sync/update-log-writer.ts";
-import { backendsUnderTest, createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
+import { backendsUnderTest, useMigratedDatabase } from "../helpers/backends.ts";
 
 describe.each(backendsUnderTest())("the update log's group commit on %s", (backend) => {
-  let database: ThrowawayDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    database = await createThrowawayDatabase(backend);
-    db =
-      backend === "postgres" && database.env.DATABASE_URL
-        ? openPostgres(database.env.DATABASE_URL)
-        : await openPglite(database.env.DATA_DIR);
-    await migrateUp(db, () => {});
-  });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  const t = useMigratedDatabase(backend);
 
   it("stores nothing of a document after one of its entries fails, and everything of the others", async () => {
-    const store = sqlDocumentStore(db);
-    const log = new UpdateLogWriter(db, store);
+    const store = sqlDocumentStore(t.db);
+    const log = new UpdateLogWriter(t.db, store);
     const writer = new Y.Doc();
     const update = (value: string) => {
       const before = Y.encodeStateVector(writer);
