@@ -6,7 +6,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
 import { browserSuiteGate, launchChromium, Screenshots } from "../helpers/browser.ts";
-import { ChatUser, eventually, occurrences } from "../helpers/chat-app.ts";
+import { ChatUser, takeOffline as cutOff, eventually, occurrences, bringOnline as reconnect, reportFailures } from "../helpers/chat-app.ts";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 import { buildWebApp } from "../helpers/web-build.ts";
@@ -53,31 +53,17 @@ describe.runIf(gate.run)("chat in Chromium", () => {
     return user;
   };
 
-  /** On failure, a last screenshot of every page and what each page logged, to see where it stopped. */
-  const onFailure = (context: TestContext, shots: Screenshots) =>
-    context.onTestFailed(async () => {
-      for (const user of users) {
-        const file = await shots.take(user.page, `failure-${user.username}`).catch((error: unknown) => `(no screenshot: ${error})`);
-        console.error(`--- ${user.username} at failure: ${file}\n${user.consoleLines.slice(-40).join("\n")}`);
-      }
-    });
+  const onFailure = (context: TestContext, shots: Screenshots) => reportFailures(context, shots, users);
 
   /** Cut Ben off for real: the proxy resets his sockets (so his WebSocket dies) and the browser reports offline. */
   const takeOffline = async (user: ChatUser, proxy: TcpProxy) => {
-    await user.waitForServiceWorker();
     // His WebSocket (at least) runs through the proxy, so severing it is what cuts him off.
     expect(proxy.openConnections).toBeGreaterThan(0);
-    proxy.sever();
-    await user.context.setOffline(true);
-    await user.waitForConnection(/^Offline/);
+    await cutOff(user, proxy);
     expect(proxy.openConnections).toBe(0);
   };
 
-  const bringOnline = async (user: ChatUser, proxy: TcpProxy) => {
-    proxy.restore();
-    await user.context.setOffline(false);
-    await user.waitForConnection(/^Online$/);
-  };
+  const bringOnline = (user: ChatUser, proxy: TcpProxy) => reconnect(user, proxy, /^Online$/);
 
   /** Every one of `expected` appears in `reader`'s open room exactly once, in this order. */
   const expectExactlyOnceInOrder = async (reader: ChatUser, expected: string[]) => {

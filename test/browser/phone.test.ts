@@ -2,7 +2,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
 import { browserSuiteGate, launchChromium, Screenshots } from "../helpers/browser.ts";
-import { ChatUser, DEVICES, eventually } from "../helpers/chat-app.ts";
+import { ChatUser, DEVICES, eventually, reportFailures } from "../helpers/chat-app.ts";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
 import { buildWebApp } from "../helpers/web-build.ts";
 
@@ -74,13 +74,7 @@ describe.runIf(gate.run)("chat on a phone in Chromium", () => {
     users.push(user);
     return user;
   };
-  const onFailure = (context: TestContext, shots: Screenshots) =>
-    context.onTestFailed(async () => {
-      for (const user of users) {
-        const file = await shots.take(user.page, `failure-${user.username}`).catch((error: unknown) => `(no screenshot: ${error})`);
-        console.error(`--- ${user.username} at failure: ${file}\n${user.consoleLines.slice(-40).join("\n")}`);
-      }
-    });
+  const onFailure = (context: TestContext, shots: Screenshots) => reportFailures(context, shots, users);
   const pageWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 
   it(

@@ -3,7 +3,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
 import { browserSuiteGate, launchChromium, Screenshots } from "../helpers/browser.ts";
-import { ChatUser, eventually } from "../helpers/chat-app.ts";
+import { bringOnline, ChatUser, eventually, reportFailures, takeOffline } from "../helpers/chat-app.ts";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 import { buildWebApp } from "../helpers/web-build.ts";
@@ -71,24 +71,7 @@ describe.runIf(gate.run)("the web app's screens in Chromium", () => {
     users.push(user);
     return user;
   };
-  const onFailure = (context: TestContext, shots: Screenshots) =>
-    context.onTestFailed(async () => {
-      for (const user of users) {
-        const file = await shots.take(user.page, `failure-${user.username}`).catch((error: unknown) => `(no screenshot: ${error})`);
-        console.error(`--- ${user.username} at failure: ${file}\n${user.consoleLines.slice(-40).join("\n")}`);
-      }
-    });
-  const takeOffline = async (user: ChatUser, proxy: TcpProxy) => {
-    await user.waitForServiceWorker();
-    proxy.sever();
-    await user.context.setOffline(true);
-    await user.waitForConnection(/^Offline/);
-  };
-  const bringOnline = async (user: ChatUser, proxy: TcpProxy) => {
-    proxy.restore();
-    await user.context.setOffline(false);
-    await user.waitForConnection(/^Online/);
-  };
+  const onFailure = (context: TestContext, shots: Screenshots) => reportFailures(context, shots, users);
   const dialog = (user: ChatUser, name: string) => user.page.getByRole("dialog", { name });
 
   it(

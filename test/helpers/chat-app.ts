@@ -1,5 +1,8 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { TestContext } from "vitest";
 import { ApiClient } from "./api-client.ts";
+import type { Screenshots } from "./browser.ts";
+import type { TcpProxy } from "./tcp-proxy.ts";
 import { waitFor } from "./wait-for.ts";
 
 /** The states a message shows: written here and not yet stored, stored by the server, read by someone. */
@@ -285,4 +288,32 @@ export function occurrences(texts: string[], expected: string[]): { text: string
     count: texts.filter((t) => t.includes(text)).length,
     index: texts.findIndex((t) => t.includes(text)),
   }));
+}
+
+/**
+ * On a failed test, a last screenshot of every user's page and what each page logged, to see
+ * where it stopped. Call at the start of a browser test with the suite's users.
+ */
+export function reportFailures(context: TestContext, shots: Screenshots, users: readonly ChatUser[]): void {
+  context.onTestFailed(async () => {
+    for (const user of users) {
+      const file = await shots.take(user.page, `failure-${user.username}`).catch((error: unknown) => `(no screenshot: ${error})`);
+      console.error(`--- ${user.username} at failure: ${file}\n${user.consoleLines.slice(-40).join("\n")}`);
+    }
+  });
+}
+
+/** Cut `user` off for real: the proxy resets their sockets (so the WebSocket dies) and the browser reports offline. */
+export async function takeOffline(user: ChatUser, proxy: TcpProxy): Promise<void> {
+  await user.waitForServiceWorker();
+  proxy.sever();
+  await user.context.setOffline(true);
+  await user.waitForConnection(/^Offline/);
+}
+
+/** Let `user` back online, and wait until the connection status reads `status`. */
+export async function bringOnline(user: ChatUser, proxy: TcpProxy, status = /^Online/): Promise<void> {
+  proxy.restore();
+  await user.context.setOffline(false);
+  await user.waitForConnection(status);
 }
