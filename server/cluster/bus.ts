@@ -24,6 +24,17 @@ export const clusterEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("user_suspended"), userId: z.string() }),
   /** The session was logged out: close every socket authenticated with it (never its token: its id). */
   z.object({ type: z.literal("session_revoked"), sessionId: z.string() }),
+  /** The event journal (chat_events) may have advanced: event streams read it (server/events). */
+  z.object({ type: z.literal("events_appended") }),
+  /** A member started or stopped typing, from a Yjs client's awareness or POST /typing (server/events/typing-relay.ts). */
+  z.object({
+    type: z.literal("typing"),
+    roomId: z.string(),
+    userId: z.string(),
+    name: z.string().max(200),
+    typing: z.boolean(),
+    source: z.enum(["awareness", "rest"]),
+  }),
 ]);
 export type ClusterEvent = z.infer<typeof clusterEventSchema>;
 

@@ -315,6 +315,9 @@ export function createSyncServer(deps: {
       case "room_changed":
       case "rooms_changed":
         return; // the user feed's
+      case "events_appended":
+      case "typing":
+        return; // the live events' (server/events)
       default:
         return assertNever(event);
     }
