@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import type { RoomContentFilter } from "./content-filter/room-filter.ts";
 import type { Database } from "./db/database.ts";
 import type { DocumentStore } from "./documents/document-store.ts";
+import type { LiveEvents } from "./events/live-events.ts";
 import type { UserFeed } from "./feed/user-feed.ts";
 import type { Logger } from "./logger.ts";
 import type { MediaLibrary } from "./media/media-library.ts";
@@ -39,6 +40,8 @@ export interface AppContext {
   /** Uploaded images and files: limits, sniffing, thumbnails, the store, who may read (docs/media.md). */
   media: MediaLibrary;
   metrics: Metrics;
+  /** GET /api/v1/events: the event journal's readers, typing and presence for REST clients (server/events). */
+  events: LiveEvents;
   /** The admin CLI's way in while this server holds the embedded database; null on PostgreSQL. */
   operatorToken: OperatorToken | null;
 }

@@ -19,6 +19,8 @@ import { migrateUp, pendingMigrations } from "./db/migrate.ts";
 import { openDatabase } from "./db/open.ts";
 import { postgresRateLimiter } from "./db/postgres-rate-limiter.ts";
 import { sqlDocumentStore } from "./documents/document-store.ts";
+import { LiveEvents } from "./events/live-events.ts";
+import { eventRoutes } from "./events/routes.ts";
 import { friendRoutes } from "./friends/routes.ts";
 import { installErrorHandler, onFrameworkError } from "./http/error-handler.ts";
 import { openApiDocument } from "./http/openapi.ts";
@@ -135,7 +137,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       logger.child({ part: "media" }),
     ),
     metrics,
+    events: new LiveEvents({ db, bus, logger: logger.child({ part: "events" }), hocuspocus, presence }),
     operatorToken: db.kind === "pglite" ? new OperatorToken(config.dataDir) : null,
+  };
+  // Each commit of the update log may have journaled events (server/sync/room-effects.ts): wake the streams.
+  const observeCommit = log.onCommit;
+  log.onCommit = (seconds) => {
+    observeCommit(seconds);
+    context.events.announce();
   };
 
   const app = Fastify({
@@ -184,6 +193,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   contentFilterRoutes(app, context);
   reportRoutes(app, context);
   mediaRoutes(app, context);
+  eventRoutes(app, context);
   if (fs.existsSync(clientDist)) {
     // Unknown non-API paths get the app's shell from the not-found handler (installErrorHandler).
     await app.register(fastifyStatic, { root: clientDist, wildcard: false });

@@ -28,7 +28,13 @@ export async function deleteStoredMessage(
         return true;
       });
     if (!result) throw new NotFound(`Room ${roomId} has no message ${messageId}.`);
-    await roomEffects(doc, roomId, { messageIds: new Set([messageId]), receiptUserIds: new Set() }, false)?.(tx);
+    // Named as a deletion, so event streams get message.deleted (written with the mirror).
+    const touched = {
+      messageIds: new Set([messageId]),
+      receiptUserIds: new Set<string>(),
+      messageFields: new Map([[messageId, new Set(["deleted"])]]),
+    };
+    await roomEffects(doc, roomId, touched, false)?.(tx);
     doc.destroy();
     return changed;
   });

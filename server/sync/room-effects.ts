@@ -2,7 +2,15 @@ import type * as Y from "yjs";
 import { getSequencedMessage, labelWithoutText, lastMessage } from "../../shared/room-doc/index.ts";
 import { storableJson, toStorableText } from "../../shared/text/storable.ts";
 import type { Queryable } from "../db/database.ts";
+import { appendEvents, type JournalDraft } from "../events/journal.ts";
+import { roomEventDrafts } from "../events/room-events.ts";
 import type { Touched } from "./touched.ts";
+
+/**
+ * What a caller knows was touched. The live path (RoomWriter) passes everything collectTouched
+ * records and gets journal events too; repair and erase pass only ids and write no events.
+ */
+export type MirrorTouched = Pick<Touched, "messageIds" | "receiptUserIds"> & Partial<Touched>;
 
 function isoOrNow(value: string): string {
   return Number.isNaN(Date.parse(value)) ? new Date().toISOString() : value;
@@ -59,10 +67,12 @@ export interface RoomMirror {
   last: ReturnType<typeof lastMessageChange> | null;
   newlySequenced: boolean;
   receipts: Array<{ userId: string; seq: number; readAt: string }>;
+  /** The live events of the change (chat_events), written with the mirror in one statement per batch. */
+  events: JournalDraft[];
 }
 
 /** The mirror of a change that touched `touched`, or undefined when it touched nothing mirrored. */
-export function roomMirror(doc: Y.Doc, roomId: string, touched: Touched, newlySequenced: boolean): RoomMirror | undefined {
+export function roomMirror(doc: Y.Doc, roomId: string, touched: MirrorTouched, newlySequenced: boolean): RoomMirror | undefined {
   const rows = [...touched.messageIds].flatMap((id) => {
     const m = getSequencedMessage(doc, id);
     return m ? [m] : [];
@@ -71,7 +81,8 @@ export function roomMirror(doc: Y.Doc, roomId: string, touched: Touched, newlySe
     const r = doc.getMap("receipts").get(userId) as { seq?: unknown; read_at?: unknown } | undefined;
     return r && typeof r.seq === "number" ? [{ userId, seq: r.seq, readAt: isoOrNow(String(r.read_at)) }] : [];
   });
-  if (rows.length === 0 && receipts.length === 0) return undefined;
+  const events = touched.messageFields ? roomEventDrafts(doc, roomId, touched, null) : [];
+  if (rows.length === 0 && receipts.length === 0 && events.length === 0) return undefined;
   return {
     roomId,
     index: rows.map((m) => ({
@@ -86,6 +97,7 @@ export function roomMirror(doc: Y.Doc, roomId: string, touched: Touched, newlySe
     last: rows.length > 0 ? lastMessageChange(doc, rows, newlySequenced) : null,
     newlySequenced,
     receipts,
+    events,
   };
 }
 
@@ -100,7 +112,9 @@ export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[]): Promis
   const index = new Map<string, { roomId: string; row: IndexRow }>();
   const rooms = new Map<string, { set: { value: LastMessage } | null; edits: MessageFacts[]; newlySequenced: boolean }>();
   const receipts = new Map<string, { roomId: string; userId: string; seq: number; readAt: string }>();
+  const events: JournalDraft[] = [];
   for (const mirror of mirrors) {
+    events.push(...mirror.events);
     for (const row of mirror.index) index.set(row.id, { roomId: mirror.roomId, row });
     const room = rooms.get(mirror.roomId) ?? { set: null, edits: [], newlySequenced: false };
     room.newlySequenced ||= mirror.newlySequenced;
@@ -160,13 +174,15 @@ export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[]): Promis
       [all.map((r) => r.roomId), all.map((r) => r.userId), all.map((r) => r.seq), all.map((r) => r.readAt)],
     );
   }
+  // Every event of the batch, in the order the changes were applied.
+  await appendEvents(tx, events);
 }
 
 /** The mirror of one change as a function of a transaction, for callers outside the log (repair, erase). */
 export function roomEffects(
   doc: Y.Doc,
   roomId: string,
-  touched: Touched,
+  touched: MirrorTouched,
   newlySequenced: boolean,
 ): ((tx: Queryable) => Promise<void>) | undefined {
   const mirror = roomMirror(doc, roomId, touched, newlySequenced);

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from "fastify";
+import { uuidParam } from "../../shared/api/common.ts";
+import { eventsQuerySchema, typingRequestSchema } from "../../shared/api/events.ts";
+import type { AppContext } from "../app-context.ts";
+import { bearerToken, requireUser } from "../auth/require-user.ts";
+import { sessionIdOf } from "../auth/sessions.ts";
+import { HttpError } from "../http/http-error.ts";
+import { parse } from "../http/parse.ts";
+import { isReadOnlyDirectRoom } from "../rooms/blocking.ts";
+import { isCurrentMember } from "../rooms/membership.ts";
+import type { EventStream } from "./event-stream.ts";
+import { type Cursor, decodeCursor } from "./journal.ts";
+
+/** How long a client waits before reconnecting, told in the stream (SSE `retry`). */
+const RETRY_MS = 1_000;
+
+/** GET /api/v1/events (the live event stream) and POST /api/v1/chat/rooms/{room_id}/typing. */
+export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { db, events } = ctx;
+  app.addHook("onClose", async () => events.stop());
+
+  app.get("/api/v1/events", async (request, reply) => {
+    const me = await requireUser(db, request);
+    const query = parse(eventsQuerySchema, request.query, "query");
+    const header = request.headers["last-event-id"];
+    const given = (Array.isArray(header) ? header[0] : header) || query.since;
+    let since: Cursor | null = null;
+    if (given) {
+      since = decodeCursor(given);
+      if (!since) throw new HttpError("invalid_request", "Last-Event-ID / query.since: not an event id this server made.");
+    }
+    await events.ready;
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      // Proxies such as nginx must pass each event on as it comes.
+      "x-accel-buffering": "no",
+    });
+    res.write(`retry: ${RETRY_MS}\n: connected\n\n`);
+    let stream: EventStream | null = null;
+    let gone = false;
+    res.once("close", () => {
+      gone = true;
+      stream?.close("client_gone");
+    });
+    const sink = {
+      write: (chunk: string) => {
+        res.write(chunk);
+        return res.writableLength;
+      },
+      // A reader cut off for being slow has megabytes queued: drop them rather than flush.
+      close: () => res.destroy(),
+    };
+    try {
+      stream = await events.open(me.id, sessionIdOf(bearerToken(request)), since, sink);
+      if (gone) stream.close("client_gone");
+    } catch (err) {
+      request.log.warn({ err }, "event stream: could not open");
+      res.destroy();
+    }
+  });
+
+  app.post("/api/v1/chat/rooms/:room_id/typing", async (request, reply) => {
+    const me = await requireUser(db, request);
+    const roomId = parse(uuidParam, (request.params as { room_id?: string }).room_id, "room_id");
+    const { typing } = parse(typingRequestSchema, request.body);
+    if (!(await isCurrentMember(db, roomId, me.id))) throw new HttpError("not_a_member", "You are not a member of this room.");
+    if (await isReadOnlyDirectRoom(db, roomId)) throw new HttpError("blocked", "Nobody writes in this room.");
+    await events.typing.restTyping(roomId, { id: me.id, name: me.display_name ?? me.username }, typing);
+    reply.code(204);
+  });
+}
