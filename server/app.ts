@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +11,9 @@ import type { AppContext } from "./app-context.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { type ClusterBus, localBus, postgresBus } from "./cluster/bus.ts";
+import { ProcessMode } from "./cluster/process-mode.ts";
+import { RedisLink } from "./cluster/redis-link.ts";
+import { RoomLeases } from "./cluster/room-leases.ts";
 import type { Config } from "./config.ts";
 import { loadContentFilterRules } from "./content-filter/load-rules.ts";
 import { RoomContentFilter } from "./content-filter/room-filter.ts";
@@ -72,6 +76,29 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await db.close();
     throw error;
   }
+  // Several processes on one PostgreSQL only together through Redis; one alone holds it exclusively.
+  let mode: ProcessMode | null = null;
+  let link: RedisLink | null = null;
+  try {
+    if (db.kind === "postgres" && config.DATABASE_URL) {
+      mode = await ProcessMode.take(config.DATABASE_URL, config.REDIS_URL !== undefined, (err) =>
+        logger.warn({ err }, "process mode: the locked connection was lost; taking the lock again"),
+      );
+      if (config.REDIS_URL) {
+        const { rows } = await db.query<{ name: string }>("SELECT current_database() AS name");
+        link = await RedisLink.open(config.REDIS_URL, `chat:${rows[0]?.name ?? "chat"}:`, (err) =>
+          logger.warn({ err }, "redis: connection error (reconnecting)"),
+        );
+      }
+    } else if (config.REDIS_URL) {
+      logger.warn("REDIS_URL is ignored: the embedded database serves one process");
+    }
+  } catch (error) {
+    await link?.close();
+    await mode?.close();
+    await db.close();
+    throw error;
+  }
   const bus: ClusterBus =
     db.kind === "postgres" && config.DATABASE_URL
       ? await postgresBus(config.DATABASE_URL, (err) => logger.error({ err }, "cluster bus error"))
@@ -79,6 +106,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const metrics = new Metrics();
   const store = sqlDocumentStore(db);
   const log = new UpdateLogWriter(db, store);
+  const leases = link ? new RoomLeases(db, randomUUID()) : null;
+  if (leases) log.fence = (tx, held) => leases.fence(tx, held);
   log.onCommit = (seconds) => metrics.storeCommitSeconds.observe(seconds);
   log.onWaitingForDatabase = (err) => logger.warn({ err }, "database unreachable: holding acknowledgements until it is back");
   const messageRate = new MessageRateLimiter(
@@ -99,7 +128,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const push = await PushNotifications.start(db, config, logger);
   if (config.UNSAFE_SKIP_UPDATE_VALIDATION)
     logger.warn("UNSAFE_SKIP_UPDATE_VALIDATION: WebSocket updates are NOT validated (benchmarks only)");
-  const { hocuspocus, writer, persistence, feed } = createSyncServer({
+  const {
+    hocuspocus,
+    writer,
+    persistence,
+    feed,
+    replication,
+    rooms: loadedRooms,
+  } = createSyncServer({
     db,
     store,
     log,
@@ -112,7 +148,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     skipValidation: config.UNSAFE_SKIP_UPDATE_VALIDATION,
     compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
     onMessagesAccepted: (roomId, accepted) => push.onMessagesAccepted(roomId, accepted),
+    cluster: link && leases ? { link, leases } : undefined,
   });
+  await replication?.start();
   const context: AppContext = {
     config,
     db,
@@ -122,7 +160,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     log,
     hocuspocus,
     loginLimiter: new LoginLimiter(db, config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS),
-    rooms: new RoomDocuments(hocuspocus, writer),
+    rooms: new RoomDocuments(hocuspocus, writer, loadedRooms, replication),
     messageRate,
     feed,
     push,
@@ -167,11 +205,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // and the statements sent to the database (the benchmark's queries per message).
   app.get("/api/v1/health", async () => ({ ok: true, backend: db.kind, update_log: log.stats, database: queryCounts }));
   // Readiness for orchestrators: the database answers and its schema is this build's.
+  // With several processes it also says whether this one reaches Redis and what it sequences:
+  // a process cut off from Redis answers 503, so the load balancer sends its clients elsewhere.
   app.get("/healthz", async (_request, reply) => {
+    const cluster = replication &&
+      link &&
+      mode && { redis: link.connected ? "reachable" : "unreachable", mode_lock_held: mode.held, rooms: replication.counts() };
     try {
       const pending = await pendingMigrations(db);
-      if (pending.length > 0) return reply.code(503).send({ ok: false, database: "reachable", pending_migrations: pending });
-      return { ok: true, database: "reachable", pending_migrations: [] };
+      if (pending.length > 0) return reply.code(503).send({ ok: false, database: "reachable", pending_migrations: pending, cluster });
+      if (cluster && cluster.redis !== "reachable")
+        return reply.code(503).header("retry-after", "5").send({ ok: false, database: "reachable", pending_migrations: [], cluster });
+      return { ok: true, database: "reachable", pending_migrations: [], cluster };
     } catch (err) {
       logger.warn({ err }, "health check: database unreachable");
       return reply.code(503).header("retry-after", "5").send({ ok: false, database: "unreachable" });
@@ -242,13 +287,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         for (const client of wss.clients) client.terminate();
         await app.close();
         await log.drain();
+        // Handed over at once rather than when the leases expire.
+        await replication?.releaseAll();
         hocuspocus.closeConnections();
         await push.stop();
         context.media.close();
         await presence.stop().catch((err: unknown) => logger.warn({ err }, "presence: could not sign off"));
         await persistence.close();
         await messageRate.counters.close();
+        await replication?.close();
+        await link?.close();
         await bus.close();
+        await mode?.close();
         await db.close();
       })();
       return stopping;

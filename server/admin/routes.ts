@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { uuidParam } from "../../shared/api/common.ts";
 import { reportResolveSchema, suspensionSchema } from "../../shared/api/reports.ts";
-import { deleteMessage, getMessage } from "../../shared/room-doc/index.ts";
 import type { AppContext } from "../app-context.ts";
 import { bearerToken, requireUser } from "../auth/require-user.ts";
 import type { ClusterEvent } from "../cluster/bus.ts";
@@ -15,10 +14,9 @@ import { adminDumpQuerySchema, adminLimitQuerySchema, adminReportsQuerySchema, a
 export function adminRoutes(app: FastifyInstance, { db, bus, hocuspocus, operatorToken, config, rooms, media }: AppContext): void {
   // Moderation deletes go through the live document: members see them at once, like any delete.
   const deleteLive: ModeratorDelete = async (roomId, messageId, actorUserId) => {
-    const found = await rooms.write(roomId, { origin: "server", userId: actorUserId, connectionId: null }, (doc) => {
-      const message = getMessage(doc, messageId);
-      if (message) deleteMessage(doc, { message_id: messageId, actor_id: actorUserId ?? message.sender_id, may_moderate: true });
-      return message !== null;
+    const found = await rooms.write(roomId, { origin: "server", userId: actorUserId, connectionId: null }, "moderator_delete", {
+      message_id: messageId,
+      actor_id: actorUserId,
     });
     if (!found) throw new NotFound(`Room ${roomId} has no message ${messageId}.`);
   };

@@ -11,6 +11,8 @@ export interface LoadedDocument {
   snapshotBytes: number;
   updatesSinceSnapshot: number;
   logBytesSinceSnapshot: number;
+  /** The newest update-log id (or snapshot bound) the state holds: where following the log resumes. */
+  lastUpdateId: number;
 }
 
 /** A stored document loaded under its exclusive lock: the Y.Doc and the last log entry it holds. */
@@ -42,8 +44,8 @@ export interface StoredChange {
 export interface DocumentStoreTx {
   /** Take the shared lock of each document (appends never wait for each other, only for a compaction). */
   lockShared(documentNames: string[]): Promise<void>;
-  /** Append rows to the update log, in one statement. */
-  append(rows: LogRow[]): Promise<void>;
+  /** Append rows to the update log, in one statement; resolves with their log ids, in order. */
+  append(rows: LogRow[]): Promise<number[]>;
   /** Load a document under its exclusive lock, held until the transaction ends. */
   loadLocked(documentName: string, options: { gc: boolean }): Promise<LockedDocument>;
   /**
@@ -79,6 +81,12 @@ export interface DocumentStore {
   load(documentName: string): Promise<LoadedDocument | null>;
   /** The document as it was at `at` (now when omitted), from the snapshots and the log. */
   loadAt(documentName: string, at?: Date): Promise<Y.Doc>;
+  /**
+   * The log entries after `afterId`, oldest first: what a process following the document (a
+   * replica of another process's room) missed. Compaction keeps the log; only retention folds
+   * entries older than its days away.
+   */
+  since(documentName: string, afterId: number): Promise<Array<{ id: number; update: Uint8Array }>>;
   /** Fold the log into a new snapshot under the exclusive lock; null when there was nothing to fold. */
   compact(documentName: string): Promise<{ before: number; after: number; folded: number } | null>;
   /** The logged changes, oldest first, and the snapshot state they follow (when the start was folded). */
@@ -121,17 +129,19 @@ export function sqlDocumentStore(db: Database): DocumentStore {
         ]);
       },
       async append(rows) {
-        if (rows.length === 0) return;
+        if (rows.length === 0) return [];
         const params: unknown[] = [];
         const values = rows.map((e) => {
           params.push(e.documentName, e.update, e.origin, e.userId, e.connectionId);
           const n = params.length;
           return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
         });
-        await tx.query(
-          `INSERT INTO document_updates (document_name, update, origin, user_id, connection_id) VALUES ${values.join(", ")}`,
+        const { rows: ids } = await tx.query<{ id: string | number }>(
+          `INSERT INTO document_updates (document_name, update, origin, user_id, connection_id) VALUES ${values.join(", ")} RETURNING id`,
           params,
         );
+        // One sequence, one statement: ids grow in the order of the rows.
+        return ids.map((r) => Number(r.id)).sort((a, b) => a - b);
       },
       async loadLocked(documentName, options) {
         await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [DOCUMENT_LOCK_CLASS, documentName]);
@@ -198,6 +208,7 @@ export function sqlDocumentStore(db: Database): DocumentStore {
         snapshotBytes: base?.state.length ?? 0,
         updatesSinceSnapshot: log.length,
         logBytesSinceSnapshot: log.reduce((sum, r) => sum + r.update.length, 0),
+        lastUpdateId: Math.max(base?.upto ?? 0, log.at(-1)?.id ?? 0),
       };
     },
 
@@ -221,6 +232,14 @@ export function sqlDocumentStore(db: Database): DocumentStore {
         [documentName, base?.upto_update_id ?? 0, until],
       );
       return docOf([...(base ? [new Uint8Array(base.state)] : []), ...log.map((r) => new Uint8Array(r.update))]);
+    },
+
+    async since(documentName, afterId) {
+      const { rows } = await db.query<{ id: string | number; update: Uint8Array }>(
+        "SELECT id, update FROM document_updates WHERE document_name = $1 AND id > $2 ORDER BY id",
+        [documentName, afterId],
+      );
+      return rows.map((r) => ({ id: Number(r.id), update: new Uint8Array(r.update) }));
     },
 
     compact(documentName) {

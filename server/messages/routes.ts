@@ -3,16 +3,7 @@ import { pageQuerySchema, uuidParam } from "../../shared/api/common.ts";
 import { mediaPath } from "../../shared/api/media.ts";
 import { messageCreateSchema, messageEditSchema, reactionCreateSchema } from "../../shared/api/messages.ts";
 import { newId } from "../../shared/ids.ts";
-import {
-  addReaction,
-  deleteMessage,
-  editMessage,
-  getMessage,
-  listMessages,
-  markRead,
-  removeReaction,
-  sendMessage,
-} from "../../shared/room-doc/index.ts";
+import { getMessage, listMessages } from "../../shared/room-doc/index.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireUser } from "../auth/require-user.ts";
 import type { SessionUser } from "../auth/sessions.ts";
@@ -159,19 +150,17 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       throw error;
     });
     const { id, created } = await rooms
-      .write(roomId, author(me), (doc) =>
-        sendMessage(doc, {
-          id: messageId,
-          sender_id: me.id,
-          type: body.message_type,
-          content,
-          media_urls: body.media_urls ?? ("attachments" in carried ? carried.attachments : []).map((a) => mediaPath(a.id)),
-          attachments: "attachments" in carried ? carried.attachments : [],
-          location: body.location ?? null,
-          reply_to_id: body.reply_to_id ?? null,
-          created_at: body.created_at,
-        }),
-      )
+      .write(roomId, author(me), "send", {
+        id: messageId,
+        sender_id: me.id,
+        type: body.message_type,
+        content,
+        media_urls: body.media_urls ?? ("attachments" in carried ? carried.attachments : []).map((a) => mediaPath(a.id)),
+        attachments: "attachments" in carried ? carried.attachments : [],
+        location: body.location ?? null,
+        reply_to_id: body.reply_to_id ?? null,
+        created_at: body.created_at,
+      })
       .catch(async (error: unknown) => {
         await releaseMedia(db, messageId, uploadIds);
         return asHttpError(error);
@@ -187,9 +176,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const m = await membershipForMessage(me, messageId);
     await assertMayWrite(me, m);
     const content = (await filtered(m.roomId, body.content)) ?? body.content;
-    await rooms
-      .write(m.roomId, author(me), (doc) => editMessage(doc, { message_id: messageId, actor_id: me.id, content }))
-      .catch(asHttpError);
+    await rooms.write(m.roomId, author(me), "edit", { message_id: messageId, actor_id: me.id, content }).catch(asHttpError);
     return respondWith(m.roomId, messageId);
   });
 
@@ -199,7 +186,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const m = await membershipForMessage(me, messageId);
     const mayModerate = (m.type === "group" && m.role === "admin") || me.is_server_admin;
     await rooms
-      .write(m.roomId, author(me), (doc) => deleteMessage(doc, { message_id: messageId, actor_id: me.id, may_moderate: mayModerate }))
+      .write(m.roomId, author(me), "delete", { message_id: messageId, actor_id: me.id, may_moderate: mayModerate })
       .catch(asHttpError);
     reply.code(204);
   });
@@ -208,9 +195,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const me = await requireUser(db, request);
     const messageId = messageIdParam(request.params);
     const m = await membershipForMessage(me, messageId);
-    const moved = await rooms
-      .write(m.roomId, author(me), (doc) => markRead(doc, { user_id: me.id, message_id: messageId }))
-      .catch(asHttpError);
+    const moved = await rooms.write(m.roomId, author(me), "mark_read", { user_id: me.id, message_id: messageId }).catch(asHttpError);
     return { moved };
   });
 
@@ -220,9 +205,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const body = parse(reactionCreateSchema, request.body);
     const m = await membershipForMessage(me, messageId);
     await assertMayWrite(me, m);
-    await rooms
-      .write(m.roomId, author(me), (doc) => addReaction(doc, { message_id: messageId, user_id: me.id, emoji: body.emoji }))
-      .catch(asHttpError);
+    await rooms.write(m.roomId, author(me), "react", { message_id: messageId, user_id: me.id, emoji: body.emoji }).catch(asHttpError);
     reply.code(201);
     return respondWith(m.roomId, messageId);
   });
@@ -232,9 +215,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const messageId = messageIdParam(request.params);
     const { emoji } = parse(reactionCreateSchema, { emoji: (request.params as { emoji?: string }).emoji }, "emoji");
     const m = await membershipForMessage(me, messageId);
-    await rooms
-      .write(m.roomId, author(me), (doc) => removeReaction(doc, { message_id: messageId, user_id: me.id, emoji }))
-      .catch(asHttpError);
+    await rooms.write(m.roomId, author(me), "unreact", { message_id: messageId, user_id: me.id, emoji }).catch(asHttpError);
     return respondWith(m.roomId, messageId);
   });
 }

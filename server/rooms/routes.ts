@@ -18,7 +18,7 @@ import { parse } from "../http/parse.ts";
 import { isBlockedBetween } from "./blocking.ts";
 import { memberDirectoryRoutes } from "./member-directory.ts";
 import { findRoom, listMyRooms } from "./room-queries.ts";
-import { namesFor, type RoomEvent, writeSystemMessages } from "./system-messages.ts";
+import { namesFor, type RoomEvent } from "./system-messages.ts";
 
 const roomIdParams = (params: unknown) => parse(uuidParam, (params as { room_id?: string }).room_id, "room_id");
 const userIdParam = (params: unknown) => parse(uuidParam, (params as { user_id?: string }).user_id, "user_id");
@@ -31,9 +31,10 @@ export function roomRoutes(app: FastifyInstance, ctx: AppContext): void {
   async function announce(roomId: string, events: RoomEvent[]): Promise<void> {
     if (events.length === 0) return;
     const names = await namesFor(db, events);
-    await ctx.rooms.write(roomId, { origin: "server", userId: events[0]?.actor ?? null, connectionId: null }, (doc) =>
-      writeSystemMessages(doc, events, names),
-    );
+    await ctx.rooms.write(roomId, { origin: "server", userId: events[0]?.actor ?? null, connectionId: null }, "system_messages", {
+      events,
+      names: [...names],
+    });
   }
 
   async function roomForMember(me: SessionUser, roomId: string) {

@@ -21,6 +21,26 @@ import { Refusal, refusedPayload } from "./refuse.ts";
 import type { RoomWriter } from "./room-writer.ts";
 
 /**
+ * Who sent an update to the gate and how to answer them: a connection to this process, or a
+ * client of another process whose update was forwarded here, to the room's sequencer.
+ */
+export interface UpdateSender {
+  readonly socketId: string;
+  /** The transaction origin the update is applied under. */
+  readonly origin: unknown;
+  /** Still there (a closed connection's queued updates are not applied). */
+  isOpen(): boolean;
+  /** True while it has not sent too many updates in a row that continue changes the server lacks. */
+  tolerateGap(): boolean;
+  /** Leave `payload` unapplied and ask the sender for what the server lacks (see GapDeferral). */
+  deferGap(payload: Uint8Array): void;
+  /** Its update changed the room: it is in step again. */
+  progressed(): void;
+  /** Tell it its update is refused (the `refused` stateless message); the gate then throws a Refusal. */
+  refused(payload: string): void;
+}
+
+/**
  * The gate every client update to a room passes before Hocuspocus applies, broadcasts or
  * acknowledges it: validate it against the server's document, then apply it with its sequence
  * numbers and queue it for the next commit (binding any new client ids to its author in the same
@@ -62,20 +82,50 @@ export class UpdateGate {
     this.metrics = deps.metrics;
   }
 
+  /** Judge and apply an update from a connection to this process. */
   async accept(document: Document, connection: Connection, user: SessionUser, payload: Uint8Array): Promise<void> {
+    const gaps = this.gaps;
+    await this.acceptFrom(
+      document,
+      {
+        socketId: connection.socketId,
+        origin: { source: "connection", connection },
+        isOpen: () => document.hasConnection(connection),
+        tolerateGap: () => gaps.tolerate(connection),
+        deferGap: (payload) => gaps.defer(document, connection, payload),
+        progressed: () => gaps.progressed(connection),
+        refused: (refusal) => connection.sendStateless(refusal),
+      },
+      user,
+      payload,
+    );
+  }
+
+  /**
+   * Judge `payload` from `sender` against the room and apply it, queued for the next commit.
+   * Resolves once it is applied (with the promise of its commit), or with null when it changed
+   * nothing or was deferred; throws a Refusal when refused.
+   */
+  async acceptFrom(
+    document: Document,
+    sender: UpdateSender,
+    user: SessionUser,
+    payload: Uint8Array,
+  ): Promise<{ stored: Promise<void>; claimedClientIds: number[] } | null> {
     const room = this.rooms.get(document.name, document);
     // A copy that was rewritten or dropped meanwhile: its queued updates are judged by nobody,
     // so the connection closes and its provider resyncs with the copy that replaced it.
     if (!room) throw new Error(`${document.name} is no longer loaded here`);
     const version = room.durability.version;
     const { verdict, author } = await this.judge(room, user, payload);
-    if (!verdict.ok && verdict.missingDependencies && this.gaps.tolerate(connection)) {
+    if (!verdict.ok && verdict.missingDependencies && sender.tolerateGap()) {
       this.metrics?.updatesDeferred.inc();
-      return this.gaps.defer(document, connection, payload);
+      sender.deferGap(payload);
+      return null;
     }
-    if (!verdict.ok) this.refuse(document, connection, user, verdict);
-    if (!verdict.changes) return;
-    this.gaps.progressed(connection);
+    if (!verdict.ok) this.refuse(document, sender, user, verdict);
+    if (!verdict.changes) return null;
+    sender.progressed();
     // The facts the admission decision needs, looked up together (each cached or batched).
     const [messageIdTakenElsewhere, attachmentProblem] = await Promise.all([
       this.messageIds.usedElsewhere(room.roomId, verdict.newMessageIds),
@@ -95,23 +145,23 @@ export class UpdateGate {
       newMessages: verdict.newMessages,
       countRate: () => countRate(verdict.newMessages),
     });
-    if (admission.action === "refuse") this.refuse(document, connection, user, admission);
+    if (admission.action === "refuse") this.refuse(document, sender, user, admission);
     // Holding this connection's next update back paces it (its messages are handled in order).
     if (admission.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, admission.delayMs));
     // The room may have moved on while the facts were looked up or the update was paced (a
     // moderator's delete, a block, a removal): judge the update again against what it is now.
-    if (!document.hasConnection(connection)) throw new Error("the connection closed while its update was being judged");
+    if (!sender.isOpen()) throw new Error("the connection closed while its update was being judged");
     if (room.durability.version !== version && !this.skipValidation) {
       const again = validateRoomUpdate(document, payload, author, room.bindings);
-      if (!again.ok) this.refuse(document, connection, user, again);
+      if (!again.ok) this.refuse(document, sender, user, again);
     }
-    if (room.facts.readOnly) this.refuse(document, connection, user, { code: "blocked", message: "This conversation is read-only." });
+    if (room.facts.readOnly) this.refuse(document, sender, user, { code: "blocked", message: "This conversation is read-only." });
     const floor = verdict.receiptFloor;
     const { stored } = this.writer.applyClientUpdate(document, {
-      connection,
+      origin: sender.origin,
       // Only what the server lacks is stored: an honest reconnect resends plenty it already has.
       update: Y.diffUpdate(payload, Y.encodeStateVector(document)),
-      author: { origin: "connection", userId: user.id, connectionId: connection.socketId },
+      author: { origin: "connection", userId: user.id, connectionId: sender.socketId },
       effects: async (tx) => {
         await claimBindings(tx, document.name, verdict.claimedClientIds, user.id);
         for (const use of verdict.attachments) {
@@ -137,6 +187,7 @@ export class UpdateGate {
         "an accepted update could not be stored; the room reloads",
       );
     });
+    return { stored, claimedClientIds: verdict.claimedClientIds };
   }
 
   /** The verdict on `payload`, and the author it was judged as (with moderation rights when they applied). */
@@ -169,7 +220,7 @@ export class UpdateGate {
 
   private refuse(
     document: Document,
-    connection: Connection,
+    sender: UpdateSender,
     user: SessionUser,
     verdict: {
       code: Extract<Verdict, { ok: false }>["code"] | AdmissionCode;
@@ -177,11 +228,11 @@ export class UpdateGate {
     },
   ): never {
     this.logger.warn(
-      { document: document.name, user: user.id, connection: connection.socketId, code: verdict.code, reason: verdict.message },
+      { document: document.name, user: user.id, connection: sender.socketId, code: verdict.code, reason: verdict.message },
       "refused an update",
     );
     this.metrics?.updatesRefused.inc({ code: verdict.code });
-    connection.sendStateless(refusedPayload(verdict.code, verdict.message));
+    sender.refused(refusedPayload(verdict.code, verdict.message));
     throw new Refusal(CLOSE_CODES.refused, verdict.code, verdict.message);
   }
 }

@@ -1,9 +1,17 @@
 import type { Document } from "@hocuspocus/server";
 import { parseDocumentName } from "../../shared/document-names.ts";
+import type { RoomLease } from "../cluster/room-leases.ts";
 import type { Queryable } from "../db/database.ts";
 import { loadRoomFacts, type RoomFacts } from "../rooms/room-facts.ts";
 import { loadBindings } from "./client-bindings.ts";
 import { type Durability, durabilityFor } from "./durability.ts";
+
+/**
+ * Who numbers the room's messages: this process alone (it serves the database alone), this
+ * process under a lease (several processes), or another process, whose log this copy follows
+ * and to which it forwards its clients' changes (a replica).
+ */
+export type Sequencer = { kind: "sole" } | { kind: "owner"; lease: RoomLease } | { kind: "replica"; owner: string };
 
 const NO_FACTS: RoomFacts = { type: "group", slowModeSeconds: 0, contentFilter: null, admins: new Set(), readOnly: false };
 
@@ -17,6 +25,9 @@ export class LoadedRoom {
   /** Yjs client id → the user who first wrote with it (null: the server). */
   readonly bindings: Map<number, string | null>;
   readonly durability: Durability;
+  sequencer: Sequencer = { kind: "sole" };
+  /** The newest update-log entry this copy holds: a replica follows the log from there. */
+  lastLogId = 0;
 
   constructor(
     readonly document: Document,

@@ -1,7 +1,8 @@
-import type { Connection, Document } from "@hocuspocus/server";
+import type { Document } from "@hocuspocus/server";
 import * as Y from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
 import { assignSequenceNumbers, getSequencedMessage, type StoredMessage } from "../../shared/room-doc/index.ts";
+import type { RoomLease } from "../cluster/room-leases.ts";
 import type { Queryable } from "../db/database.ts";
 import { type Durability, durabilityFor } from "./durability.ts";
 import { roomMirror } from "./room-effects.ts";
@@ -32,7 +33,8 @@ export interface ServerWriteOrigin {
 
 /** A client's update the gate accepted, with what must commit with it. */
 export interface ClientChange {
-  connection: Connection;
+  /** The transaction origin: the connection here, or the forwarding process's client. */
+  origin: unknown;
   /** Only what the server lacks (the gate diffed it against the document's state vector). */
   update: Uint8Array;
   author: WriteAuthor;
@@ -40,6 +42,14 @@ export interface ClientChange {
   effects?: (tx: Queryable) => Promise<void>;
   /** Run in the same synchronous step as sequencing (e.g. restoring a receipt a stale tab moved back). */
   afterApply?: (doc: Y.Doc) => void;
+}
+
+/** How a room's changes reach other processes (set when several serve the database). */
+export interface WriterReplication {
+  /** The lease `document` is sequenced under here; undefined when this process does not own it. */
+  leaseOf(document: Document): RoomLease | undefined;
+  /** An entry of `document` is committed as log id `id`: tell the other processes (in log order). */
+  logged(document: Document, id: number, update: Uint8Array): void;
 }
 
 /**
@@ -65,6 +75,9 @@ export class RoomWriter {
     private readonly onRoomStored: (roomId: string, accepted: AcceptedMessage[]) => void = () => {},
   ) {}
 
+  /** Set when several processes serve the database (see RoomReplication). */
+  replication: WriterReplication | null = null;
+
   /** Run `mutate` as a server change; resolves with its result once it is stored. */
   async commit<T>(document: Document, author: WriteAuthor, mutate: (doc: Y.Doc) => T, options: CommitOptions = {}): Promise<T> {
     const origin: ServerWriteOrigin = { source: "local", context: { serverWrite: true, author } };
@@ -86,13 +99,12 @@ export class RoomWriter {
    * applied; the promise it returns settles when it is stored (acknowledgements wait for that).
    */
   applyClientUpdate(document: Document, change: ClientChange): { stored: Promise<void> } {
-    const origin = { source: "connection" as const, connection: change.connection };
     const stored = this.applyAndStore(
       document,
       change.author,
-      origin,
+      change.origin,
       (doc) => {
-        Y.applyUpdate(doc, change.update, origin);
+        Y.applyUpdate(doc, change.update, change.origin);
       },
       {},
       change.effects,
@@ -149,9 +161,10 @@ export class RoomWriter {
     if (mark === null) return Promise.resolve();
     // Read now, while in memory: the messages just sequenced, for the listeners told once stored.
     const accepted = name?.kind === "room" ? acceptedFacts(document, assigned) : [];
+    const update = updates.length === 0 ? null : updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates);
     const stored = this.log.append({
       documentName: document.name,
-      update: updates.length === 0 ? null : updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates),
+      update,
       origin: author.origin,
       userId: author.userId,
       connectionId: author.connectionId,
@@ -159,9 +172,13 @@ export class RoomWriter {
       mirror,
       // Entries after a failed one of this document are not stored either: they build on it.
       owner: durability,
+      lease: this.replication?.leaseOf(document),
     });
     return stored.then(
-      () => {
+      (id) => {
+        // Told before anyone here is shown it: a process that forwarded the change hears the
+        // entry before its answer (one Redis connection keeps the order).
+        if (id !== null && update) this.replication?.logged(document, id, update);
         durability.stored(mark);
         if (mirror && name?.kind === "room") this.onRoomStored(name.roomId, accepted);
       },

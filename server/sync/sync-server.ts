@@ -7,6 +7,8 @@ import { CLOSE_CODES, type ErrorCode } from "../../shared/errors.ts";
 import { initRoomDoc } from "../../shared/room-doc/index.ts";
 import { type SessionUser, sessionIdOf, userForToken } from "../auth/sessions.ts";
 import type { ClusterBus } from "../cluster/bus.ts";
+import type { RedisLink } from "../cluster/redis-link.ts";
+import type { RoomLeases } from "../cluster/room-leases.ts";
 import type { RoomContentFilter } from "../content-filter/room-filter.ts";
 import type { Database } from "../db/database.ts";
 import type { DocumentStore } from "../documents/document-store.ts";
@@ -19,9 +21,10 @@ import { UpdateGate } from "./accept-update.ts";
 import { AwarenessGate, type AwarenessVerdict, judgeAwarenessFrame } from "./awareness-gate.ts";
 import { claimBindings } from "./client-bindings.ts";
 import { durabilityFor } from "./durability.ts";
-import { LoadedRooms } from "./loaded-room.ts";
+import { type LoadedRoom, LoadedRooms } from "./loaded-room.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
 import { encodeStateless, Refusal, refusedPayload, silenceRefusalsOnConsole } from "./refuse.ts";
+import { RoomReplication } from "./room-replication.ts";
 import { type AcceptedMessage, RoomWriter } from "./room-writer.ts";
 import type { UpdateLogWriter } from "./update-log-writer.ts";
 
@@ -57,6 +60,8 @@ export function createSyncServer(deps: {
   skipValidation?: boolean;
   /** Told once messages are accepted and stored, on the WebSocket and the REST path alike (push). */
   onMessagesAccepted?: (roomId: string, accepted: AcceptedMessage[]) => void;
+  /** Set when several processes serve the database: Redis and the room leases (RoomReplication). */
+  cluster?: { link: RedisLink; leases: RoomLeases };
 }) {
   const { db, store, log, bus, logger, presence } = deps;
   // Each refusal below is logged as one structured line; Hocuspocus would print it again with a stack.
@@ -121,6 +126,9 @@ export function createSyncServer(deps: {
     async beforeSync({ type, payload, document, connection, context }) {
       if (type === SYNC_STEP_1 || connection.readOnly) return;
       if (!context.user) throw new Refusal(CLOSE_CODES.unauthenticated, "unauthenticated", "No user on this connection.");
+      const room = rooms.get(document.name, document);
+      // Another process sequences this room: it judges and stores the update, this one relays.
+      if (replication && room?.sequencer.kind === "replica") return replication.forwardUpdate(room, connection, context.user, payload);
       await gate.accept(document, connection, context.user, payload);
     },
 
@@ -128,6 +136,8 @@ export function createSyncServer(deps: {
       // Changes still being stored must land before the copy goes: a load meanwhile would not
       // have them, and would number the next messages again.
       await durabilityFor(document).whenSettled();
+      const room = rooms.get(document.name, document);
+      if (replication && room) await replication.detach(room);
     },
 
     async afterUnloadDocument({ documentName }) {
@@ -141,13 +151,19 @@ export function createSyncServer(deps: {
       if (name?.kind === "user") await feed.refresh(document);
       const room = await rooms.load(document);
       if (!room) return;
-      await bindServerClientId(room);
-      // Stamps the schema version on a new room and sequences messages a crash left unsequenced.
-      await writer.commit(document, { origin: "server", userId: null, connectionId: null }, (doc) => initRoomDoc(doc), {
-        sequenceAll: true,
-      });
+      if (replication) await replication.attach(room, persistence.loadedUpTo(document.name));
+      else await startSequencing(room);
     },
   });
+
+  /** What the process that sequences a room does first. */
+  async function startSequencing(room: LoadedRoom): Promise<void> {
+    await bindServerClientId(room);
+    // Stamps the schema version on a new room and sequences messages a crash left unsequenced.
+    await writer.commit(room.document, { origin: "server", userId: null, connectionId: null }, (doc) => initRoomDoc(doc), {
+      sequenceAll: true,
+    });
+  }
 
   // Hocuspocus unloads by name: after an erase replaced a live document (forgetRewritten), a late
   // unload of the old copy (its debounced store ending) would drop the new one from the map. Only
@@ -208,6 +224,19 @@ export function createSyncServer(deps: {
     contentFilter: deps.contentFilter,
     metrics: deps.metrics,
   });
+  const replication = deps.cluster
+    ? new RoomReplication({
+        ...deps.cluster,
+        store,
+        rooms,
+        hocuspocus,
+        writer,
+        gate,
+        logger: logger.child({ part: "cluster" }),
+        onBecameOwner: startSequencing,
+        onLeaseLost: dropFromMemory,
+      })
+    : null;
 
   /** A socket counts once towards its user's presence, from its first authenticated document to its close. */
   function countTowardsPresence(context: SyncContext, user: SessionUser): void {
@@ -323,7 +352,7 @@ export function createSyncServer(deps: {
     }
   });
 
-  return { hocuspocus, writer, persistence, feed };
+  return { hocuspocus, writer, persistence, feed, replication, rooms };
 }
 
 function assertNever(value: never): never {
@@ -339,6 +368,7 @@ function assertNever(value: never): never {
  */
 class UpdateLogPersistence extends DatabaseExtension {
   private readonly snapshotBytes = new Map<string, number>();
+  private readonly upTo = new Map<string, number>();
   private compacting = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -359,9 +389,15 @@ class UpdateLogPersistence extends DatabaseExtension {
         const loaded = await store.load(documentName);
         since.set(documentName, { entries: loaded?.updatesSinceSnapshot ?? 0, bytes: loaded?.logBytesSinceSnapshot ?? 0 });
         this.snapshotBytes.set(documentName, loaded?.snapshotBytes ?? 0);
+        this.upTo.set(documentName, loaded?.lastUpdateId ?? 0);
         return loaded?.state ?? null;
       },
     });
+  }
+
+  /** The newest log id the last load of `documentName` held (where a replica starts following). */
+  loadedUpTo(documentName: string): number {
+    return this.upTo.get(documentName) ?? 0;
   }
 
   override async onStoreDocument({ documentName }: onStoreDocumentPayload): Promise<void> {

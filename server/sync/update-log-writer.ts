@@ -1,3 +1,4 @@
+import type { RoomLease } from "../cluster/room-leases.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import type { DocumentStore } from "../documents/document-store.ts";
@@ -22,11 +23,14 @@ export interface LogEntry {
    * entries are refused unstored (they were applied on top of the failed one).
    */
   owner?: object;
+  /** The lease the document is sequenced under (several processes): checked in the commit. */
+  lease?: RoomLease;
 }
 
 interface Pending {
   entry: LogEntry;
-  resolve: () => void;
+  /** With the entry's log id (null when it had no update to log). */
+  resolve: (id: number | null) => void;
   reject: (error: unknown) => void;
 }
 
@@ -66,7 +70,8 @@ export class UpdateLogWriter {
     return entry.owner !== undefined && this.failedOwners.has(entry.owner);
   }
 
-  append(entry: LogEntry): Promise<void> {
+  /** Resolves with the entry's log id (null when it logged no update) once it is committed. */
+  append(entry: LogEntry): Promise<number | null> {
     return new Promise((resolve, reject) => {
       this.queue.push({ entry, resolve, reject });
       this.flushing ??= this.flushLoop();
@@ -89,8 +94,8 @@ export class UpdateLogWriter {
       this.queue = [];
       if (batch.length === 0) continue;
       try {
-        await this.commitWhenReachable(batch.map((p) => p.entry));
-        for (const p of batch) p.resolve();
+        const ids = await this.commitWhenReachable(batch.map((p) => p.entry));
+        batch.forEach((p, i) => p.resolve(ids[i] ?? null));
       } catch (error) {
         if (isDatabaseUnavailable(error)) {
           for (const p of batch) {
@@ -106,10 +111,13 @@ export class UpdateLogWriter {
             p.reject(new Error("an earlier change of this document could not be stored"));
             continue;
           }
-          await this.commit([p.entry]).then(p.resolve, (e: unknown) => {
-            if (p.entry.owner) this.failedOwners.add(p.entry.owner);
-            p.reject(e);
-          });
+          await this.commit([p.entry]).then(
+            (ids) => p.resolve(ids[0] ?? null),
+            (e: unknown) => {
+              if (p.entry.owner) this.failedOwners.add(p.entry.owner);
+              p.reject(e);
+            },
+          );
         }
       }
     }
@@ -126,7 +134,7 @@ export class UpdateLogWriter {
   }
 
   /** Commit, retrying while the database cannot be reached, for at most OUTAGE_HOLD_MS. */
-  private async commitWhenReachable(entries: LogEntry[]): Promise<void> {
+  private async commitWhenReachable(entries: LogEntry[]): Promise<Array<number | null>> {
     const since = Date.now();
     for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
       try {
@@ -145,16 +153,23 @@ export class UpdateLogWriter {
   /** Told how long each commit took, in seconds (the store-latency metric). */
   onCommit: (seconds: number) => void = () => {};
 
-  private async commit(entries: LogEntry[]): Promise<void> {
+  /** Fences the leases of a batch (several processes); RoomLeases.fence, set when clustered. */
+  fence: ((tx: Queryable, leases: RoomLease[]) => Promise<void>) | null = null;
+
+  /** Commit `entries` in one transaction; resolves with each entry's log id (null: no update logged). */
+  private async commit(entries: LogEntry[]): Promise<Array<number | null>> {
     const started = performance.now();
-    await this.db.transaction(async (tx) => {
+    const logged = entries.map((e) => e.update !== null && e.update.length > 0);
+    const ids = await this.db.transaction(async (tx) => {
       const documents = this.store.in(tx);
+      const leases = entries.flatMap((e) => (e.lease ? [e.lease] : []));
+      if (this.fence && leases.length > 0) await this.fence(tx, leases);
       // Shared locks, in one statement for the batch: appends never wait for each other, only for
       // a compaction of the same document.
       await documents.lockShared(entries.map((e) => e.documentName));
-      await documents.append(
-        entries.flatMap((e) =>
-          e.update && e.update.length > 0
+      const ids = await documents.append(
+        entries.flatMap((e, i) =>
+          logged[i] && e.update
             ? [{ documentName: e.documentName, update: e.update, origin: e.origin, userId: e.userId, connectionId: e.connectionId }]
             : [],
         ),
@@ -162,6 +177,7 @@ export class UpdateLogWriter {
       for (const entry of entries) await entry.effects?.(tx);
       const mirrors = entries.flatMap((e) => (e.mirror ? [e.mirror] : []));
       if (mirrors.length > 0) await writeMirrors(tx, mirrors);
+      return ids;
     });
     this.onCommit((performance.now() - started) / 1000);
     this.stats.commits += 1;
@@ -174,5 +190,7 @@ export class UpdateLogWriter {
       since.bytes += e.update.length;
       this.sinceSnapshot.set(e.documentName, since);
     }
+    let next = 0;
+    return logged.map((l) => (l ? (ids[next++] ?? null) : null));
   }
 }

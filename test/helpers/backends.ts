@@ -13,6 +13,9 @@ import { openPostgres } from "../../server/db/postgres.ts";
 export type Backend = "postgres" | "pglite";
 
 /** Where throwaway test databases are created (a server with trust auth, as on CI). */
+/** The Redis that several server processes of one test share (channels are prefixed per database). */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 /** TEST_BACKEND=postgres|pglite runs one; by default the contract suites run on both. */

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { signUp } from "../helpers/api-client.ts";
-import { backendsUnderTest, createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
+import { backendsUnderTest, createThrowawayDatabase, TEST_REDIS_URL, type ThrowawayDatabase } from "../helpers/backends.ts";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
 import { connectSocket, openDocument } from "../helpers/sync-client.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -16,7 +16,7 @@ describe.runIf(backendsUnderTest().includes("postgres"))("two server processes o
 
   it("disconnects a removed member at once even when another process holds their connection", async () => {
     database = await createThrowawayDatabase("postgres");
-    const env = database.env as Record<string, string>;
+    const env = { ...(database.env as Record<string, string>), REDIS_URL: TEST_REDIS_URL };
     const a = await spawnServer(env);
     processes.push(a);
     const b = await spawnServer(env);

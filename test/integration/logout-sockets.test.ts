@@ -5,7 +5,7 @@ import { CLOSE_CODES } from "../../shared/errors.ts";
 import { newId } from "../../shared/ids.ts";
 import { roomMaps, sendMessage } from "../../shared/room-doc/index.ts";
 import { ApiClient, signUp, type TestUser } from "../helpers/api-client.ts";
-import { backendsUnderTest, createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
+import { backendsUnderTest, createThrowawayDatabase, TEST_REDIS_URL, type ThrowawayDatabase } from "../helpers/backends.ts";
 import { restMessages } from "../helpers/room-scene.ts";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
 import { connectSocket, type OpenDocument, openDocument } from "../helpers/sync-client.ts";
@@ -149,7 +149,7 @@ describe.runIf(backendsUnderTest().includes("postgres"))("logging out with two s
 
   it("closes the session's socket on the other process, and only that session's", async () => {
     database = await createThrowawayDatabase("postgres");
-    const env = database.env as Record<string, string>;
+    const env = { ...(database.env as Record<string, string>), REDIS_URL: TEST_REDIS_URL };
     const a = await spawnServer(env);
     processes.push(a);
     const b = await spawnServer(env);

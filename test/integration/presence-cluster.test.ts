@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { readUserView } from "../../shared/user-doc/index.ts";
 import { signUpAll, type TestUser } from "../helpers/api-client.ts";
-import { backendsUnderTest, createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/backends.ts";
+import { backendsUnderTest, createThrowawayDatabase, TEST_REDIS_URL, type ThrowawayDatabase } from "../helpers/backends.ts";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
 import { connectSocket, openDocument } from "../helpers/sync-client.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -18,7 +18,11 @@ describe.runIf(backendsUnderTest().includes("postgres"))("presence across server
 
   const start = async () => {
     // Fast heartbeats, so a killed process is noticed within seconds rather than half a minute.
-    const p = await spawnServer({ ...(database.env as Record<string, string>), PRESENCE_HEARTBEAT_SECONDS: "0.5" });
+    const p = await spawnServer({
+      ...(database.env as Record<string, string>),
+      REDIS_URL: TEST_REDIS_URL,
+      PRESENCE_HEARTBEAT_SECONDS: "0.5",
+    });
     processes.push(p);
     return p;
   };

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../shared/ids.ts";
 import { sendMessage } from "../../shared/room-doc/index.ts";
 import { ApiClient, signUpAll, type TestUser } from "../helpers/api-client.ts";
-import { backendsUnderTest } from "../helpers/backends.ts";
+import { backendsUnderTest, TEST_REDIS_URL } from "../helpers/backends.ts";
 import { type PushRecorder, startPushRecorder } from "../helpers/push-recorder.ts";
 import { type FakeSubscription, fakeSubscription } from "../helpers/push-subscriber.ts";
 import { connectSocket, openDocument } from "../helpers/sync-client.ts";
@@ -290,7 +290,9 @@ describe.each(backendsUnderTest())("push notifications on %s", (backend) => {
   });
 
   describe("with insecure endpoints not allowed (the default)", () => {
-    const strict = useTestServer(backend);
+    // Several processes over one PostgreSQL run together through Redis.
+    const cluster: Record<string, string> = backend === "postgres" ? { REDIS_URL: TEST_REDIS_URL } : {};
+    const strict = useTestServer(backend, cluster);
 
     it("accepts only https endpoints on a public host name", async () => {
       const [ana] = await signUpAll(strict.server.url, "ana");
@@ -309,7 +311,7 @@ describe.each(backendsUnderTest())("push notifications on %s", (backend) => {
     });
 
     it.skipIf(backend === "pglite")("gives every process over one database the same generated VAPID key", async () => {
-      const second = await startTestServer(backend, strict.database);
+      const second = await startTestServer(backend, strict.database, cluster);
       try {
         const [ana] = await signUpAll(strict.server.url, "ana");
         const fromFirst = (await ana.api.get("/api/v1/push/config")).body.public_key;

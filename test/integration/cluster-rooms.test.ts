@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newId } from "../../shared/ids.ts";
+import { allMessages, sendMessage } from "../../shared/room-doc/index.ts";
+import { ApiClient, signUpAll, type TestUser } from "../helpers/api-client.ts";
+import { backendsUnderTest, createThrowawayDatabase, TEST_REDIS_URL, type ThrowawayDatabase } from "../helpers/backends.ts";
+import { type ServerProcess, spawnServer } from "../helpers/server-process.ts";
+import { connectSocket, type OpenDocument, openDocument } from "../helpers/sync-client.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+/** The room as a copy shows it: every sequenced message, as `seq:content`, in order. */
+const sequenced = (room: OpenDocument) =>
+  allMessages(room.doc)
+    .filter((m) => m.seq !== null)
+    .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))
+    .map((m) => `${m.seq}:${m.content}`);
+
+// Several processes share one database only on PostgreSQL; PGlite serves a single process.
+describe.runIf(backendsUnderTest().includes("postgres"))("three server processes over one PostgreSQL and Redis", () => {
+  let database: ThrowawayDatabase;
+  const processes: ServerProcess[] = [];
+  let ana: TestUser;
+  let ben: TestUser;
+  let cai: TestUser;
+  let roomId: string;
+  const sockets: Array<ReturnType<typeof connectSocket>> = [];
+
+  beforeAll(async () => {
+    database = await createThrowawayDatabase("postgres");
+    const env = { ...(database.env as Record<string, string>), REDIS_URL: TEST_REDIS_URL };
+    for (let i = 0; i < 3; i++) processes.push(await spawnServer(env));
+    [ana, ben, cai] = await signUpAll((processes[0] as ServerProcess).url, "ana", "ben", "cai");
+    const room = await ana.api.post("/api/v1/chat/rooms", { type: "group", name: "Crew", participant_ids: [ben.id, cai.id] });
+    roomId = room.body.id;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    for (const p of processes) await p.stop();
+    await database?.drop();
+  });
+
+  /** `user`'s copy of the room through process `i`. */
+  const openOn = async (i: number, user: TestUser) => {
+    const socket = connectSocket((processes[i] as ServerProcess).wsUrl);
+    sockets.push(socket);
+    const room = openDocument(socket, `room:${roomId}`, user.token);
+    await room.synced();
+    return room;
+  };
+
+  it("shows every process's writes to users on every other process, in one order without gaps, and the same over REST", async () => {
+    const rooms = [await openOn(0, ana), await openOn(1, ben), await openOn(2, cai)];
+    const writers = [ana, ben, cai];
+    const perWriter = 30;
+    // All three write at once, each through its own process.
+    await Promise.all(
+      rooms.map(async (room, w) => {
+        for (let i = 0; i < perWriter; i++) {
+          sendMessage(room.doc, { id: newId(), sender_id: (writers[w] as TestUser).id, content: `${w}-${i}` });
+          if (i % 5 === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+      }),
+    );
+    const written = (room: OpenDocument) => sequenced(room).filter((line) => /:\d-\d+$/.test(line)).length;
+    for (const room of rooms) await waitFor(() => written(room) === 3 * perWriter, "every copy to hold every message, sequenced", 60_000);
+    const order = sequenced(rooms[0] as OpenDocument);
+    // One order: numbers 1..n, each once, the same on every copy.
+    expect(order.map((line) => Number(line.split(":")[0]))).toEqual(Array.from({ length: order.length }, (_, i) => i + 1));
+    for (const room of rooms) await waitFor(() => sequenced(room).join() === order.join(), "every copy to show the one order");
+    // Each process answers REST from the same order.
+    for (const [i, user] of [ana, ben, cai].entries()) {
+      const api = new ApiClient((processes[i] as ServerProcess).url, user.token);
+      const page = await api.get(`/api/v1/chat/messages/${roomId}?limit=100`);
+      expect(page.status).toBe(200);
+      const listed = (page.body.items as Array<{ seq: number; content: string }>).map((m) => `${m.seq}:${m.content}`);
+      expect(listed).toEqual(order);
+    }
+  }, 120_000);
+
+  it("refuses to start a process without REDIS_URL beside them, with a clear message", async () => {
+    await expect(spawnServer(database.env as Record<string, string>)).rejects.toThrow(/set the same REDIS_URL on every process/);
+  }, 60_000);
+});
