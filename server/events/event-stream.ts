@@ -55,6 +55,8 @@ export class EventStream {
   /** Rows waiting in `queue`: past `maxQueuedRows` the reader is cut off. */
   private queued = 0;
   closed = false;
+  /** Set once it has caught up: the shared reader hands it every row from then on. */
+  following = false;
   /** This stream's row in presence_connections: an event client is online as a WebSocket one is. */
   presenceId: string | undefined;
 

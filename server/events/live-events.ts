@@ -76,6 +76,8 @@ export class LiveEvents {
   /** Resolves once the reader knows where the journal is. */
   readonly ready: Promise<void>;
   private stopped = false;
+  /** What happened to streams here, for operators, the benchmark and tests. */
+  readonly stats = { opened: 0, slowReadersCut: 0 };
 
   constructor(
     private readonly deps: { db: Database; bus: ClusterBus; logger: Logger; hocuspocus: Hocuspocus; presence: Presence },
@@ -155,6 +157,9 @@ export class LiveEvents {
       (s, reason) => this.closed(s, reason),
     );
     await stream.refreshAccess();
+    // From now on it hears ephemeral events (typing, presence) and closes with its session;
+    // journal rows reach it through catchUp, then from the shared reader.
+    this.streams.add(stream);
     if (reset) {
       stream.send(
         sseFrame(
@@ -163,6 +168,7 @@ export class LiveEvents {
         ),
       );
     }
+    this.stats.opened += 1;
     const presenceId = randomUUID();
     await this.deps.presence
       .connected(userId, presenceId)
@@ -175,14 +181,15 @@ export class LiveEvents {
   /**
    * Bring a resuming stream to the shared reader's position, page by page from the journal
    * (rows at or before `head` are settled, so a range read returns exactly what the reader saw),
-   * then let it follow the reader: from the moment it joins, the reader's rows reach it too.
+   * then let it follow the reader: from the moment it joins (in the same turn as the check that
+   * it is at the reader's position), the reader's rows reach it too.
    */
   private async catchUp(stream: EventStream): Promise<void> {
     for (;;) {
       if (stream.closed) return;
       const head = this.head;
       if (compareCursors(stream.cursor, head) >= 0) {
-        this.streams.add(stream);
+        stream.following = true;
         return;
       }
       const rows = await readRange(this.deps.db, stream.cursor, head, PAGE);
@@ -200,6 +207,7 @@ export class LiveEvents {
 
   private closed(stream: EventStream, reason: string): void {
     this.streams.delete(stream);
+    if (reason === "slow_reader") this.stats.slowReadersCut += 1;
     this.deps.logger.debug({ user: stream.userId, reason }, "event stream closed");
     const presenceId = stream.presenceId;
     stream.presenceId = undefined;
@@ -227,7 +235,7 @@ export class LiveEvents {
           const last = page.rows[page.rows.length - 1];
           if (!last) break;
           this.head = last.cursor;
-          for (const stream of this.streams) stream.rows(page.rows);
+          for (const stream of this.streams) if (stream.following) stream.rows(page.rows);
         } while (page.rows.length === PAGE);
         unsettled = page.unsettled;
       } while (this.readAgain);

@@ -33,22 +33,26 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      // Proxies such as nginx must pass each event on as it comes.
-      "x-accel-buffering": "no",
-    });
-    res.write(`retry: ${RETRY_MS}\n: connected\n\n`);
     let stream: EventStream | null = null;
     let gone = false;
     res.once("close", () => {
       gone = true;
       stream?.close("client_gone");
     });
+    // The status and headers go with the first bytes, once the stream is registered: a client
+    // that sees it open already hears typing and presence.
     const sink = {
       write: (chunk: string) => {
+        if (!res.headersSent) {
+          res.writeHead(200, {
+            "content-type": "text/event-stream; charset=utf-8",
+            "cache-control": "no-cache, no-transform",
+            connection: "keep-alive",
+            // Proxies such as nginx must pass each event on as it comes.
+            "x-accel-buffering": "no",
+          });
+          res.write(`retry: ${RETRY_MS}\n\n`);
+        }
         res.write(chunk);
         return res.writableLength;
       },
@@ -58,9 +62,16 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
     try {
       stream = await events.open(me.id, sessionIdOf(bearerToken(request)), since, sink);
       if (gone) stream.close("client_gone");
+      else sink.write(": connected\n\n");
     } catch (err) {
       request.log.warn({ err }, "event stream: could not open");
-      res.destroy();
+      stream?.close("error");
+      if (res.headersSent) res.destroy();
+      else {
+        // The database could not be read: the client retries, as after any dropped stream.
+        res.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
+        res.end(JSON.stringify({ error: { code: "service_unavailable", message: "The event stream could not be opened: try again." } }));
+      }
     }
   });
 

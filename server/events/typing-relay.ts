@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Document, Extension, Hocuspocus, onAwarenessUpdatePayload } from "@hocuspocus/server";
 import * as encoding from "lib0/encoding";
 import { applyAwarenessUpdate } from "y-protocols/awareness";
@@ -76,7 +77,7 @@ export class TypingRelay {
     const entries = known?.entries ?? [];
     const document = this.hocuspocus.documents.get(`room:${event.roomId}`);
     if (document && !entries.some((e) => e.document === document))
-      entries.push({ clientId: this.freeClientId(document), clock: 0, document });
+      entries.push({ clientId: this.clientIdFor(document, event.roomId, event.userId), clock: 0, document });
     const state: AwarenessState = { user: { id: event.userId, name: event.name }, typing: true };
     for (const entry of entries) this.writeEntry(entry, state);
     const lapse = setTimeout(() => {
@@ -98,20 +99,25 @@ export class TypingRelay {
     }
   }
 
-  /** A client id nobody uses in the document's awareness. */
-  private freeClientId(document: Document): number {
-    for (;;) {
-      const id = Math.floor(Math.random() * 2 ** 31) + 1;
-      if (!document.awareness.getStates().has(id) && !this.ownClientIds.has(id) && id !== document.clientID) {
-        this.ownClientIds.add(id);
-        return id;
-      }
+  /**
+   * The awareness client id of a REST typist in a room: the same on every process (a hash of
+   * room and user), so when awareness crosses processes each Yjs client still sees one entry per
+   * typist, whichever processes wrote it. Another if someone else holds that id.
+   */
+  private clientIdFor(document: Document, roomId: string, userId: string): number {
+    let id = createHash("sha256").update(`${roomId}:${userId}`).digest().readUInt32BE(0) & 0x7fffffff;
+    const holder = (clientId: number) => parseAwarenessState(document.awareness.getStates().get(clientId))?.user.id;
+    while (id === 0 || id === document.clientID || (holder(id) !== undefined && holder(id) !== userId)) {
+      id = Math.floor(Math.random() * 2 ** 31) + 1;
     }
+    this.ownClientIds.add(id);
+    return id;
   }
 
   /** Set (or, with null, remove) a server-made awareness entry; Hocuspocus relays it to the document's connections. */
   private writeEntry(entry: RestTypist, state: AwarenessState | null): void {
-    entry.clock += 1;
+    // Past whatever clock the document knows for this id (an earlier typist of it here or elsewhere).
+    entry.clock = Math.max(entry.clock, entry.document.awareness.meta.get(entry.clientId)?.clock ?? 0) + 1;
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, 1);
     encoding.writeVarUint(encoder, entry.clientId);
@@ -120,8 +126,12 @@ export class TypingRelay {
     applyAwarenessUpdate(entry.document.awareness, encoding.toUint8Array(encoder), SERVER_AWARENESS);
   }
 
-  /** A Yjs document's awareness changed: announce each user whose typing changed. */
-  private async onAwarenessUpdate({ document, added, updated, removed }: onAwarenessUpdatePayload): Promise<void> {
+  /**
+   * A Yjs document's awareness changed: announce each user whose typing changed. Only states
+   * this process's connections sent count (and their removal when they close): states relayed
+   * from other processes, and the server's own, are announced where they come from.
+   */
+  private async onAwarenessUpdate({ document, added, updated, removed, connection }: onAwarenessUpdatePayload): Promise<void> {
     const name = parseDocumentName(document.name);
     if (name?.kind !== "room") return;
     let known = this.yjsTyping.get(document);
@@ -131,7 +141,7 @@ export class TypingRelay {
     }
     const changes: Array<{ userId: string; typing: boolean }> = [];
     const states = document.awareness.getStates();
-    for (const clientId of [...added, ...updated]) {
+    for (const clientId of connection ? [...added, ...updated] : []) {
       if (this.ownClientIds.has(clientId)) continue;
       const state = parseAwarenessState(states.get(clientId));
       if (!state) continue;

@@ -6,7 +6,6 @@ import { backendsUnderTest } from "../helpers/backends.ts";
 import { type EventClient, openEvents } from "../helpers/event-client.ts";
 import { connectSocket, openDocument } from "../helpers/sync-client.ts";
 import { useTestServer } from "../helpers/test-server.ts";
-import { waitFor } from "../helpers/wait-for.ts";
 
 describe.each(backendsUnderTest())("the live event stream on %s", (backend) => {
   const t = useTestServer(backend);
