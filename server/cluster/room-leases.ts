@@ -65,6 +65,11 @@ export class RoomLeases {
     ]);
   }
 
+  /** Give up whatever lease this process holds on `documentName` (it does not serve the room any more). */
+  async releaseAny(documentName: string): Promise<void> {
+    await this.db.query("DELETE FROM room_leases WHERE document_name = $1 AND owner = $2", [documentName, this.processId]);
+  }
+
   /** Of `documentNames`, those whose lease is free or expired (their owner stopped renewing). */
   async vacant(documentNames: string[]): Promise<string[]> {
     if (documentNames.length === 0) return [];

@@ -30,3 +30,27 @@ function unavailable(error: unknown, depth: number): boolean {
   if (Array.isArray(errors) && errors.some((e) => unavailable(e, depth + 1))) return true;
   return unavailable(cause, depth + 1);
 }
+
+/**
+ * How long work waits for an unreachable database (PostgreSQL restarting) before it fails:
+ * meanwhile nothing is acknowledged, and the work goes on as soon as the database is back.
+ */
+export const OUTAGE_HOLD_MS = 30_000;
+
+/**
+ * Run `work`, and run it again after a pause that doubles (0.1 s to 2 s) while it fails because
+ * the database cannot be reached, for at most OUTAGE_HOLD_MS; `onWaiting` is told of each such
+ * failure. Only for work that may run twice (reads, or a transaction that failed whole).
+ */
+export async function whenReachable<T>(work: () => Promise<T>, onWaiting: (error: unknown) => void = () => {}): Promise<T> {
+  const since = Date.now();
+  for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() - since > OUTAGE_HOLD_MS) throw error;
+      onWaiting(error);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}

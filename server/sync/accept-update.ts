@@ -6,6 +6,7 @@ import { type UpdateAuthor, type Verdict, validateRoomUpdate } from "../../share
 import type { SessionUser } from "../auth/sessions.ts";
 import type { RoomContentFilter } from "../content-filter/room-filter.ts";
 import type { Database } from "../db/database.ts";
+import { whenReachable } from "../db/unavailable.ts";
 import type { Logger } from "../logger.ts";
 import { refusedAttachments } from "../media/attachment-check.ts";
 import { AttachmentConflict, claimMedia } from "../media/media-records.ts";
@@ -127,10 +128,14 @@ export class UpdateGate {
     if (!verdict.changes) return null;
     sender.progressed();
     // The facts the admission decision needs, looked up together (each cached or batched).
-    const [messageIdTakenElsewhere, attachmentProblem] = await Promise.all([
-      this.messageIds.usedElsewhere(room.roomId, verdict.newMessageIds),
-      refusedAttachments(this.db, room.roomId, user.id, verdict.attachments),
-    ]);
+    // Held while the database is away (a restart), like the commit: closing the connection would
+    // send its provider into growing reconnect pauses.
+    const [messageIdTakenElsewhere, attachmentProblem] = await whenReachable(() =>
+      Promise.all([
+        this.messageIds.usedElsewhere(room.roomId, verdict.newMessageIds),
+        refusedAttachments(this.db, room.roomId, user.id, verdict.attachments),
+      ]),
+    );
     const { facts } = room;
     const filtered = this.contentFilter.judgeWrittenIn(facts.contentFilter, verdict.texts);
     const countRate = this.rate.forMember(user.id, room.roomId, {
@@ -197,7 +202,12 @@ export class UpdateGate {
     const verdict = validateRoomUpdate(room.document, payload, author, room.bindings);
     // Moderation is rare and its right must be current to the moment (a demotion counts at once):
     // the role is asked of the database only when it could change the verdict.
-    if (!verdict.ok && verdict.code === "not_permitted" && !author.mayModerate && (await isGroupAdmin(this.db, room.roomId, user.id))) {
+    if (
+      !verdict.ok &&
+      verdict.code === "not_permitted" &&
+      !author.mayModerate &&
+      (await whenReachable(() => isGroupAdmin(this.db, room.roomId, user.id)))
+    ) {
       const moderator = { ...author, mayModerate: true };
       return { verdict: validateRoomUpdate(room.document, payload, moderator, room.bindings), author: moderator };
     }

@@ -18,6 +18,7 @@ import {
   roomMessageSchema,
   toBase64,
 } from "../cluster/room-plane-messages.ts";
+import { whenReachable } from "../db/unavailable.ts";
 import type { DocumentStore } from "../documents/document-store.ts";
 import type { Logger } from "../logger.ts";
 import {
@@ -66,6 +67,8 @@ export class RoomReplication {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly answered = new Map<string, Promise<Outcome>>();
   private readonly gaps = new GapDeferral();
+  /** Leases of rooms unloaded here whose release failed (the database was away): released later. */
+  private readonly unreleased = new Set<RoomLease>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -157,7 +160,11 @@ export class RoomReplication {
     room.sequencer = { kind: "replica", owner: "" };
     await this.deps.link.unsubscribe(roomChannel(room.document.name));
     if (sequencer.kind !== "owner") return;
-    await this.deps.leases.release(sequencer.lease).catch((err: unknown) => this.deps.logger.warn({ err }, "lease: release failed"));
+    await this.deps.leases.release(sequencer.lease).catch((err: unknown) => {
+      // Given up again by the next lease check; until then a replica asking is told to take it.
+      this.unreleased.add(sequencer.lease);
+      this.deps.logger.warn({ err }, "lease: release failed (tried again)");
+    });
     await this.publishRoom(room.document.name, { t: "released", owner: this.processId });
   }
 
@@ -245,7 +252,10 @@ export class RoomReplication {
           void this.send(sequencer.owner, message);
         });
         if (outcome.kind !== "not_owner") return outcome;
+        const asked = sequencer.owner;
         await this.takeOrFollow(room);
+        // Still the one that said no (it is taking the room up, or giving it up): ask again shortly.
+        if (room.sequencer.kind === "replica" && room.sequencer.owner === asked) await new Promise((resolve) => setTimeout(resolve, 50));
       } catch (error) {
         if (!(error instanceof OwnerChanged)) throw error;
       } finally {
@@ -262,7 +272,7 @@ export class RoomReplication {
 
   /** Take the room's lease if it is free, else follow whoever holds it. */
   private async takeOrFollow(room: LoadedRoom): Promise<void> {
-    const taken = await this.deps.leases.acquire(room.document.name);
+    const taken = await whenReachable(() => this.deps.leases.acquire(room.document.name));
     if (taken.held) return this.becomeOwner(room, taken.lease);
     this.follow(room, taken.owner);
     await this.catchUp(room);
@@ -271,7 +281,10 @@ export class RoomReplication {
   private follow(room: LoadedRoom, owner: string): void {
     const before = room.sequencer;
     room.sequencer = { kind: "replica", owner };
-    if (before.kind !== "replica" || before.owner !== owner) this.ownerChanged(room);
+    if (before.kind !== "replica" || before.owner !== owner) {
+      this.deps.logger.info({ document: room.document.name, owner }, "lease: following the room's owner");
+      this.ownerChanged(room);
+    }
   }
 
   private async becomeOwner(room: LoadedRoom, lease: RoomLease): Promise<void> {
@@ -291,7 +304,7 @@ export class RoomReplication {
 
   /** Apply what the log holds after this copy's newest entry. */
   private async catchUp(room: LoadedRoom): Promise<void> {
-    const missed = await this.deps.store.since(room.document.name, room.lastLogId);
+    const missed = await whenReachable(() => this.deps.store.since(room.document.name, room.lastLogId));
     if (missed.length === 0) return;
     Y.transact(
       room.document,
@@ -395,7 +408,12 @@ export class RoomReplication {
   private async answer(message: Extract<ProcessMessage, { t: "update" | "change" }>): Promise<Outcome> {
     const document = this.deps.hocuspocus.documents.get(message.document);
     const room = document ? this.deps.rooms.get(message.document, document) : undefined;
-    if (!document || !room || room.sequencer.kind !== "owner") return { kind: "not_owner" };
+    if (!document || !room) {
+      // Not loaded here: a lease this process still holds on it (its release failed) goes now.
+      await this.deps.leases.releaseAny(message.document);
+      return { kind: "not_owner" };
+    }
+    if (room.sequencer.kind !== "owner") return { kind: "not_owner" };
     if (message.t === "change") {
       if (!isRoomCommandName(message.name)) return { kind: "failed", message: `no room change is named ${message.name}` };
       try {
@@ -444,6 +462,10 @@ export class RoomReplication {
     if (this.closed) return;
     const rooms = [...this.deps.rooms.all()];
     try {
+      for (const lease of [...this.unreleased]) {
+        await this.deps.leases.release(lease);
+        this.unreleased.delete(lease);
+      }
       const owned = rooms.filter((r) => r.sequencer.kind === "owner");
       const leases = owned.map((r) => (r.sequencer as { lease: RoomLease }).lease);
       const held = await this.deps.leases.renew(leases);

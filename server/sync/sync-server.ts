@@ -232,7 +232,7 @@ export function createSyncServer(deps: {
         hocuspocus,
         writer,
         gate,
-        logger: logger.child({ part: "cluster" }),
+        logger: logger.child({ part: "cluster", process: deps.cluster.leases.processId }),
         onBecameOwner: startSequencing,
         onLeaseLost: dropFromMemory,
       })

@@ -1,6 +1,6 @@
 import type { RoomLease } from "../cluster/room-leases.ts";
 import type { Database, Queryable } from "../db/database.ts";
-import { isDatabaseUnavailable } from "../db/unavailable.ts";
+import { isDatabaseUnavailable, whenReachable } from "../db/unavailable.ts";
 import type { DocumentStore } from "../documents/document-store.ts";
 import { type RoomMirror, writeMirrors } from "./room-effects.ts";
 
@@ -33,12 +33,6 @@ interface Pending {
   resolve: (id: number | null) => void;
   reject: (error: unknown) => void;
 }
-
-/**
- * How long a batch waits for an unreachable database (PostgreSQL restarting) before its appends
- * fail: meanwhile nothing is acknowledged, and the batch commits as soon as the database is back.
- */
-export const OUTAGE_HOLD_MS = 30_000;
 
 /**
  * Appends updates to `document_updates` with group commit: whatever arrives while one
@@ -134,17 +128,11 @@ export class UpdateLogWriter {
   }
 
   /** Commit, retrying while the database cannot be reached, for at most OUTAGE_HOLD_MS. */
-  private async commitWhenReachable(entries: LogEntry[]): Promise<Array<number | null>> {
-    const since = Date.now();
-    for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
-      try {
-        return await this.commit(entries);
-      } catch (error) {
-        if (!isDatabaseUnavailable(error) || Date.now() - since > OUTAGE_HOLD_MS) throw error;
-        this.onWaitingForDatabase(error);
-        await new Promise((resolve) => setTimeout(resolve, pause));
-      }
-    }
+  private commitWhenReachable(entries: LogEntry[]): Promise<Array<number | null>> {
+    return whenReachable(
+      () => this.commit(entries),
+      (error) => this.onWaitingForDatabase(error),
+    );
   }
 
   /** Told each time a commit found the database unreachable and will be tried again. */

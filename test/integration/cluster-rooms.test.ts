@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAwarenessState } from "../../shared/awareness.ts";
 import { newId } from "../../shared/ids.ts";
 import { allMessages, sendMessage } from "../../shared/room-doc/index.ts";
 import { ApiClient, signUpAll, type TestUser } from "../helpers/api-client.ts";
@@ -76,6 +77,39 @@ describe.runIf(backendsUnderTest().includes("postgres"))("three server processes
       expect(listed).toEqual(order);
     }
   }, 120_000);
+
+  it("shows typing and in-room presence across processes, and drops a user's state when they leave", async () => {
+    const [anaRoom, benRoom] = [await openOn(0, ana), await openOn(2, ben)];
+    const seenBy = (room: OpenDocument, clientId: number) => parseAwarenessState(room.provider.awareness?.getStates().get(clientId));
+    anaRoom.provider.setAwarenessField("user", { id: ana.id, name: ana.username });
+    anaRoom.provider.setAwarenessField("typing", true);
+    await waitFor(() => seenBy(benRoom, anaRoom.doc.clientID)?.typing === true, "ben, on process 3, to see ana typing on process 1");
+    // The identity is the one process 1 stamped from ana's session.
+    expect(seenBy(benRoom, anaRoom.doc.clientID)?.user.id).toBe(ana.id);
+    anaRoom.provider.setAwarenessField("typing", false);
+    await waitFor(() => seenBy(benRoom, anaRoom.doc.clientID)?.typing === false, "ben to see ana stop typing");
+    anaRoom.destroy();
+    await waitFor(() => !benRoom.provider.awareness?.getStates().has(anaRoom.doc.clientID), "ben to see ana leave the room");
+  }, 60_000);
+
+  it("delivers a REST write on one process to Yjs users on the others, numbered by the room's one sequencer", async () => {
+    const caiRoom = await openOn(2, cai);
+    const before = sequenced(caiRoom).length;
+    const api = new ApiClient((processes[1] as ServerProcess).url, ben.token);
+    const sent = await api.post(`/api/v1/chat/messages/${roomId}`, { content: "over REST on process 2" });
+    expect(sent.status).toBe(201);
+    expect(sent.body.seq).toBe(before + 1);
+    await waitFor(() => sequenced(caiRoom).at(-1) === `${before + 1}:over REST on process 2`, "cai, on process 3, to see it numbered");
+    // An edit and a reaction through yet another process reach her too.
+    const other = new ApiClient((processes[0] as ServerProcess).url, ben.token);
+    expect((await other.put(`/api/v1/chat/messages/${sent.body.id}`, { content: "edited on process 1" })).status).toBe(200);
+    await waitFor(() => allMessages(caiRoom.doc).some((m) => m.id === sent.body.id && m.content === "edited on process 1"), "the edit");
+    // The document model's refusals keep their codes when they come from another process.
+    const foreign = await new ApiClient((processes[1] as ServerProcess).url, cai.token).put(`/api/v1/chat/messages/${sent.body.id}`, {
+      content: "not mine",
+    });
+    expect(foreign.status).toBe(403);
+  }, 60_000);
 
   it("refuses to start a process without REDIS_URL beside them, with a clear message", async () => {
     await expect(spawnServer(database.env as Record<string, string>)).rejects.toThrow(/set the same REDIS_URL on every process/);
