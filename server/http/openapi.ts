@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { loginRequestSchema, meResponseSchema, sessionResponseSchema, signupRequestSchema } from "../../shared/api/auth.ts";
 import { API_VERSION, listOf, pageQuerySchema, uuidParam } from "../../shared/api/common.ts";
+import { eventsQuerySchema, liveEventSchema, typingRequestSchema } from "../../shared/api/events.ts";
 import {
   blockedUserSchema,
   friendRequestAnswerSchema,
@@ -63,6 +64,8 @@ interface Route {
   response?: z.ZodType;
   /** The answer is raw bytes of this kind (media), not JSON. */
   binaryResponse?: string;
+  /** The answer is a Server-Sent Events stream whose events (`event` name, JSON `data`) this union describes. */
+  eventStream?: z.ZodType;
   auth?: false;
 }
 
@@ -157,6 +160,20 @@ const ROUTES: Route[] = [
     path: "/media/{media_id}/thumbnail",
     summary: "An image's WebP thumbnail, at most 320 px a side (members of its room)",
     binaryResponse: "image/webp",
+  },
+  {
+    method: "get",
+    path: "/events",
+    summary:
+      "Live events for clients that do not speak Yjs (Server-Sent Events): resume with Last-Event-ID or ?since=; each event's `event` is its `type`, its `data` the JSON of `data`",
+    query: eventsQuerySchema,
+    eventStream: liveEventSchema,
+  },
+  {
+    method: "post",
+    path: "/chat/rooms/{room_id}/typing",
+    summary: "Say I am typing (or not) in a room; lapses after a few seconds unless said again (204)",
+    body: typingRequestSchema,
   },
   { method: "get", path: "/push/config", summary: "The VAPID public key to subscribe with", response: pushConfigResponseSchema },
   {
@@ -378,9 +395,11 @@ export function openApiDocument(): Record<string, unknown> {
       responses: {
         "2XX": route.response
           ? { description: "OK", content: json(route.response) }
-          : route.binaryResponse
-            ? { description: "OK", content: { [route.binaryResponse]: { schema: { type: "string", format: "binary" } } } }
-            : { description: "OK" },
+          : route.eventStream
+            ? { description: "A stream of events", content: { "text/event-stream": { schema: jsonSchema(route.eventStream) } } }
+            : route.binaryResponse
+              ? { description: "OK", content: { [route.binaryResponse]: { schema: { type: "string", format: "binary" } } } }
+              : { description: "OK" },
         "4XX": { description: "The request was refused; `code` says why", content: json(errorSchema) },
       },
     };

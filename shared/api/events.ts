@@ -2,6 +2,7 @@ import { z } from "zod";
 import { friendRequestResponseSchema } from "./friends.ts";
 import { messageResponseSchema } from "./messages.ts";
 import { chatRoomResponseSchema } from "./rooms.ts";
+import { text } from "./text.ts";
 
 /**
  * The live events of GET /api/v1/events (Server-Sent Events; docs/api.md "Live events"). On the
@@ -88,7 +89,7 @@ export const LIVE_EVENT_TYPES = liveEventSchema.options.map((o) => o.shape.type.
 
 /** GET /api/v1/events?since=<id>: resume after an event (the `Last-Event-ID` header wins when both are sent). */
 export const eventsQuerySchema = z.strictObject({
-  since: z.string().min(1).max(100).optional(),
+  since: text().min(1).max(100).optional(),
 });
 
 /** POST /api/v1/chat/rooms/{room_id}/typing: a REST client says it is typing (it lapses after a few seconds unless said again). */

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { LIVE_EVENT_TYPES } from "../../shared/api/events.ts";
 import { newId } from "../../shared/ids.ts";
 import { sendMessage } from "../../shared/room-doc/index.ts";
-import { signUpAll, type TestUser } from "../helpers/api-client.ts";
+import { ApiClient, signUpAll, type TestUser } from "../helpers/api-client.ts";
 import { backendsUnderTest } from "../helpers/backends.ts";
 import { type EventClient, openEvents } from "../helpers/event-client.ts";
 import { connectSocket, openDocument } from "../helpers/sync-client.ts";
@@ -172,6 +173,20 @@ describe.each(backendsUnderTest())("the live event stream on %s", (backend) => {
     await resumed.next("message.created", (m) => m.id === after.id);
     expect(resumed.all("reset")).toHaveLength(1);
     expect(resumed.all("message.created").map((e) => e.data.content)).toEqual(["after"]);
+  });
+
+  it("documents the stream, every event's payload and the typing route in the OpenAPI description", async () => {
+    const doc = (await new ApiClient(t.server.url).get("/api/v1/openapi.json")).body;
+    const stream = doc.paths["/api/v1/events"].get;
+    const union = stream.responses["2XX"].content["text/event-stream"].schema;
+    const variants = (union.oneOf ?? union.anyOf) as Array<{ properties: { type: { const: string }; data: object } }>;
+    expect(variants.map((v) => v.properties.type.const)).toEqual(LIVE_EVENT_TYPES);
+    expect(variants.find((v) => v.properties.type.const === "message.created")?.properties.data).toMatchObject({
+      properties: { id: expect.any(Object), seq: expect.any(Object), sender_name: expect.any(Object) },
+    });
+    expect(stream.parameters.map((p: { name: string }) => p.name)).toEqual(["since"]);
+    const typing = doc.paths["/api/v1/chat/rooms/{room_id}/typing"].post;
+    expect(typing.requestBody.content["application/json"].schema.properties.typing).toEqual({ type: "boolean" });
   });
 
   it("keeps an idle stream open with heartbeat comments", async () => {
