@@ -89,7 +89,7 @@ export class UpdateLogWriter {
       if (batch.length === 0) continue;
       try {
         const ids = await this.commitWhenReachable(batch.map((p) => p.entry));
-        batch.forEach((p, i) => p.resolve(ids[i] ?? null));
+        for (const [i, p] of batch.entries()) p.resolve(ids[i] ?? null);
       } catch (error) {
         if (isDatabaseUnavailable(error)) {
           for (const p of batch) {
