@@ -40,6 +40,12 @@ export function sseFrame(event: LiveEvent, cursor?: Cursor): string {
   return `${cursor ? `id: ${encodeCursor(cursor)}\n` : ""}event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 }
 
+/** The frame of a row whose data is its payload, made once for all the streams that send it. */
+function sharedFrame(row: JournalRow): string {
+  row.frame ??= sseFrame({ type: row.kind, data: row.payload } as LiveEvent, row.cursor);
+  return row.frame;
+}
+
 /**
  * One open event stream: its position in the journal, what its user may see, and the order of
  * what it sends. Journal rows are handled one at a time through `queue`, so a row that needs a
@@ -150,7 +156,7 @@ export class EventStream {
         return this.send(sseFrame({ type: row.kind, data: row.payload as never }, row.cursor));
       case "friend_request.received":
       case "friend_request.updated":
-        return this.send(sseFrame({ type: row.kind, data: row.payload as never }, row.cursor));
+        return this.send(sharedFrame(row));
       case "message.created":
       case "message.updated":
       case "message.deleted":
@@ -158,7 +164,7 @@ export class EventStream {
       case "reaction.removed":
       case "receipt.updated":
         if (!roomId || !this.allowed(roomId, row.actorId)) return;
-        return this.send(sseFrame({ type: row.kind, data: row.payload } as LiveEvent, row.cursor));
+        return this.send(sharedFrame(row));
       default:
         return assertNever(row.kind);
     }

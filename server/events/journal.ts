@@ -49,6 +49,8 @@ export interface Cursor {
 export interface JournalRow extends Omit<JournalDraft, "payload"> {
   cursor: Cursor;
   payload: Record<string, unknown>;
+  /** Its SSE frame once made: the same bytes for every stream that sends it. */
+  frame?: string;
 }
 
 export const compareCursors = (a: Cursor, b: Cursor): number =>
@@ -106,23 +108,18 @@ const COLUMNS = "xid::text AS xid, id::text AS id, room_id, user_id, actor_id, k
 
 /**
  * Rows after `after` whose transactions have all ended, in order, at most `limit`; `unsettled`
- * when committed rows after them wait for an older transaction to end (read again soon).
+ * when committed rows after them wait for an older transaction to end (read again soon). One
+ * statement: rows are in xid order, so the settled ones are a prefix of what it returns.
  */
 export async function readSettled(db: Queryable, after: Cursor, limit: number): Promise<{ rows: JournalRow[]; unsettled: boolean }> {
-  const params = [after.xid.toString(), after.id.toString(), limit];
-  const { rows } = await db.query<RawRow>(
-    `SELECT ${COLUMNS} FROM chat_events
-      WHERE (xid, id) > ($1::text::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+  const { rows } = await db.query<RawRow & { settled: boolean }>(
+    `SELECT ${COLUMNS}, xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled FROM chat_events
+      WHERE (xid, id) > ($1::text::xid8, $2::bigint)
       ORDER BY xid, id LIMIT $3`,
-    params,
+    [after.xid.toString(), after.id.toString(), limit],
   );
-  if (rows.length === limit) return { rows: rows.map(toRow), unsettled: false };
-  const waiting = await db.query<{ waiting: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM chat_events WHERE (xid, id) > ($1::text::xid8, $2::bigint)
-        AND xid >= pg_snapshot_xmin(pg_current_snapshot())) AS waiting`,
-    params.slice(0, 2),
-  );
-  return { rows: rows.map(toRow), unsettled: waiting.rows[0]?.waiting === true };
+  const waiting = rows.findIndex((r) => !r.settled);
+  return waiting === -1 ? { rows: rows.map(toRow), unsettled: false } : { rows: rows.slice(0, waiting).map(toRow), unsettled: true };
 }
 
 /** Rows in (after, upto], in order, at most `limit`: a range a reader already knows is settled. */
