@@ -55,8 +55,17 @@ export class TypingRelay {
     hocuspocus.configuration.extensions.push(extension);
   }
 
+  /** What each REST typist last said here, and when: "still typing" is announced at most once a second (or half a lapse). */
+  private readonly lastSaid = new Map<string, { typing: boolean; at: number }>();
+
   /** A REST client says it is (or is no longer) typing. */
-  async restTyping(roomId: string, user: { id: string; name: string }, typing: boolean): Promise<void> {
+  async restTyping(roomId: string, user: { id: string; name: string }, typing: boolean, now = Date.now()): Promise<void> {
+    const key = `${roomId}:${user.id}`;
+    const last = this.lastSaid.get(key);
+    // The lapse is seconds long: a client repeating itself faster adds nothing but bus traffic.
+    if (typing && last?.typing && now - last.at < Math.min(1_000, this.lapseMs() / 2)) return;
+    if (this.lastSaid.size >= 10_000) this.lastSaid.clear();
+    this.lastSaid.set(key, { typing, at: now });
     await this.bus.publish({ type: "typing", roomId, userId: user.id, name: user.name, typing, source: "rest" });
   }
 
