@@ -6,6 +6,8 @@ import { type Cursor, compareCursors, encodeCursor, type JournalRow } from "./jo
 /** Where a stream's bytes go (the HTTP response): `write` answers how many bytes wait unsent. */
 export interface StreamSink {
   write(chunk: string): number;
+  /** Resolves once what was written has left for the socket (backpressure for catching up). */
+  drained(): Promise<void>;
   close(): void;
 }
 
@@ -174,6 +176,12 @@ export class EventStream {
   send(frame: string): void {
     if (this.closed) return;
     if (this.sink.write(frame) > this.limits.maxBufferedBytes) this.close("slow_reader");
+  }
+
+  /** Resolves once everything sent so far has left (or the stream closed). */
+  async drained(): Promise<void> {
+    await this.queue;
+    if (!this.closed) await this.sink.drained();
   }
 
   close(reason: string): void {

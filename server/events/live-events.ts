@@ -31,6 +31,11 @@ export interface LiveEventsOptions {
   pruneIntervalSeconds: number;
   /** A REST client's `typing: true` lapses after this many seconds unless said again. */
   typingLapseSeconds: number;
+  /**
+   * Milliseconds a stream's writes wait to leave together (0: the end of this turn of the event
+   * loop). A window trades latency for fewer writes when thousands of streams are open.
+   */
+  flushWindowMs: number;
 }
 
 const numberFromEnv = (name: string, fallback: number): number => {
@@ -48,11 +53,14 @@ export function liveEventsOptionsFromEnv(): LiveEventsOptions {
     maxRows: numberFromEnv("EVENTS_MAX_ROWS", 1_000_000),
     pruneIntervalSeconds: numberFromEnv("EVENTS_PRUNE_INTERVAL_SECONDS", 60),
     typingLapseSeconds: numberFromEnv("EVENTS_TYPING_LAPSE_SECONDS", 5),
+    flushWindowMs: numberFromEnv("EVENTS_FLUSH_WINDOW_MS", 0),
   };
 }
 
-// Rows read per query, when following the journal and when a stream catches up.
+// Rows read per query when following the journal, and when a stream catches up (a page is
+// written before the next is read: well under the slow-reader bound even of long messages).
 const PAGE = 500;
+const CATCH_UP_PAGE = 100;
 
 /**
  * The live events of this process: it follows the journal with one reader for every stream
@@ -73,8 +81,8 @@ export class LiveEvents {
   private announceAgain = false;
   private readonly timers: NodeJS.Timeout[] = [];
   readonly typing: TypingRelay;
-  /** Resolves once the reader knows where the journal is. */
-  readonly ready: Promise<void>;
+  /** Whether `head` has been read from the database yet (at start; again after a failure). */
+  private headKnown: Promise<void> | null = null;
   private stopped = false;
   /** What happened to streams here, for operators, the benchmark and tests. */
   readonly stats = { opened: 0, slowReadersCut: 0 };
@@ -92,9 +100,7 @@ export class LiveEvents {
       (t) => this.deliverTyping(t),
     );
     deps.bus.subscribe((event) => this.onClusterEvent(event));
-    this.ready = settledHead(deps.db).then((head) => {
-      this.head = head;
-    });
+    void this.ready.catch((err: unknown) => deps.logger.warn({ err }, "event journal: could not read where it is (tried again)"));
     this.timers.push(
       setInterval(() => this.heartbeat(), this.options.heartbeatSeconds * 1000),
       setInterval(
@@ -105,6 +111,20 @@ export class LiveEvents {
     // A lost notification (the bus reconnecting) delays events by at most this.
     this.timers.push(setInterval(() => this.streams.size > 0 && this.follow(), 1_000));
     for (const timer of this.timers) timer.unref();
+  }
+
+  /** Resolves once the reader knows where the journal is; a failed read is tried again by the next caller. */
+  get ready(): Promise<void> {
+    this.headKnown ??= settledHead(this.deps.db).then(
+      (head) => {
+        this.head = head;
+      },
+      (error: unknown) => {
+        this.headKnown = null;
+        throw error;
+      },
+    );
+    return this.headKnown;
   }
 
   /** Streams open in this process (the benchmark and tests read it). */
@@ -192,16 +212,16 @@ export class LiveEvents {
         stream.following = true;
         return;
       }
-      const rows = await readRange(this.deps.db, stream.cursor, head, PAGE);
+      const rows = await readRange(this.deps.db, stream.cursor, head, CATCH_UP_PAGE);
       if (rows.length === 0) {
         // Nothing between: the stream is at the reader's position.
         stream.cursor = head;
         continue;
       }
       stream.rows(rows);
-      // Backpressure: the next page waits until this one is written.
-      await stream.enqueue(async () => {});
-      if (rows.length < PAGE) stream.cursor = head;
+      // Backpressure: the next page is read once this one has left for the socket.
+      await stream.drained();
+      if (rows.length < CATCH_UP_PAGE) stream.cursor = head;
     }
   }
 

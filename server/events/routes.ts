@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { uuidParam } from "../../shared/api/common.ts";
 import { eventsQuerySchema, typingRequestSchema } from "../../shared/api/events.ts";
@@ -14,10 +15,43 @@ import { type Cursor, decodeCursor } from "./journal.ts";
 /** How long a client waits before reconnecting, told in the stream (SSE `retry`). */
 const RETRY_MS = 1_000;
 
+/**
+ * Writes to many responses, flushed together: a response written to is corked until the next
+ * turn of the event loop (or `windowMs` later), so what one read of the journal sends to a stream
+ * leaves in one write, not one per event. The writes (syscalls), not the events, are what a
+ * thousand streams cost.
+ */
+class Flusher {
+  private readonly corked = new Set<ServerResponse>();
+  private scheduled = false;
+
+  constructor(private readonly windowMs: () => number) {}
+
+  write(res: ServerResponse, chunk: string): void {
+    if (!this.corked.has(res)) {
+      res.cork();
+      this.corked.add(res);
+    }
+    res.write(chunk);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const flush = () => {
+      this.scheduled = false;
+      const corked = [...this.corked];
+      this.corked.clear();
+      for (const r of corked) r.uncork();
+    };
+    const windowMs = this.windowMs();
+    if (windowMs > 0) setTimeout(flush, windowMs).unref();
+    else setImmediate(flush);
+  }
+}
+
 /** GET /api/v1/events (the live event stream) and POST /api/v1/chat/rooms/{room_id}/typing. */
 export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db, events } = ctx;
   app.addHook("onClose", async () => events.stop());
+  const flusher = new Flusher(() => events.options.flushWindowMs);
 
   app.get("/api/v1/events", async (request, reply) => {
     const me = await requireUser(db, request);
@@ -53,9 +87,23 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
           });
           res.write(`retry: ${RETRY_MS}\n\n`);
         }
-        res.write(chunk);
+        flusher.write(res, chunk);
         return res.writableLength;
       },
+      // After the flusher's turn: wait for "drain" only when the socket asked for it.
+      drained: () =>
+        new Promise<void>((resolve) => {
+          setImmediate(() => {
+            if (res.destroyed || !res.writableNeedDrain) return resolve();
+            const done = () => {
+              res.off("drain", done);
+              res.off("close", done);
+              resolve();
+            };
+            res.on("drain", done);
+            res.on("close", done);
+          });
+        }),
       // A reader cut off for being slow has megabytes queued: drop them rather than flush.
       close: () => res.destroy(),
     };
