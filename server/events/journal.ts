@@ -148,17 +148,18 @@ export async function prunedHorizon(db: Queryable): Promise<Cursor> {
 
 /**
  * Drop rows older than `olderThanSeconds` and, past `maxRows`, the oldest; move the horizon to
- * the newest position dropped, in the same statement. Only rows of ended transactions go.
+ * the newest position dropped, in the same statement. Only rows of ended transactions go. A
+ * cursor at or past the horizon has missed nothing that went; one below it is told to reset.
  */
 export async function pruneJournal(db: Queryable, olderThanSeconds: number, maxRows: number): Promise<number> {
   const { rows } = await db.query<{ n: string | number }>(
-    `WITH edge AS (
-       SELECT xid, id FROM chat_events ORDER BY xid DESC, id DESC OFFSET $2 LIMIT 1
-     ), gone AS (
+    `WITH gone AS (
        DELETE FROM chat_events c
         WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot())
           AND (c.created_at < now() - make_interval(secs => $1::float8)
-               OR EXISTS (SELECT 1 FROM edge WHERE (c.xid, c.id) <= (edge.xid, edge.id)))
+               -- Past the size bound by id (the primary key's newest is one index step); any
+               -- rows may go, since the horizon below is the newest position that went.
+               OR c.id <= (SELECT max(id) FROM chat_events) - $2::bigint)
        RETURNING c.xid, c.id
      ), top AS (
        SELECT xid, id FROM gone ORDER BY xid DESC, id DESC LIMIT 1
