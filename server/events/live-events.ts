@@ -84,6 +84,8 @@ export class LiveEvents {
   /** Whether `head` has been read from the database yet (at start; again after a failure). */
   private headKnown: Promise<void> | null = null;
   private stopped = false;
+  /** Set while no stream is open and the journal may have moved on: `head` is read again before the next opens. */
+  private headStale = false;
   /** What happened to streams here, for operators, the benchmark and tests. */
   readonly stats = { opened: 0, slowReadersCut: 0 };
 
@@ -161,6 +163,11 @@ export class LiveEvents {
   async open(userId: string, sessionId: string, since: Cursor | null, sink: StreamSink): Promise<EventStream> {
     await this.ready;
     const { db } = this.deps;
+    if (this.headStale && this.streams.size === 0) {
+      this.headStale = false;
+      const head = await settledHead(db);
+      if (compareCursors(head, this.head) > 0) this.head = head;
+    }
     let start = since ?? this.head;
     let reset = false;
     if (since && compareCursors(since, await prunedHorizon(db)) < 0) {
@@ -210,6 +217,8 @@ export class LiveEvents {
       const head = this.head;
       if (compareCursors(stream.cursor, head) >= 0) {
         stream.following = true;
+        // Whatever was appended while no stream listened here is read now, not at the next wake-up.
+        this.follow();
         return;
       }
       const rows = await readRange(this.deps.db, stream.cursor, head, CATCH_UP_PAGE);
@@ -240,6 +249,11 @@ export class LiveEvents {
 
   /** Follow the journal: read every settled row after `head`, hand it to the live streams. One read at a time. */
   private follow(): void {
+    // Nobody listens here: read nothing; the next stream to open starts from where the journal is then.
+    if (this.streams.size === 0) {
+      this.headStale = true;
+      return;
+    }
     if (this.reading) {
       this.readAgain = true;
       return;
