@@ -3,6 +3,7 @@ import { deleteMessage, getMessage } from "../../shared/room-doc/index.ts";
 import { writeUserView } from "../../shared/user-doc/index.ts";
 import type { Database } from "../db/database.ts";
 import { sqlDocumentStore } from "../documents/document-store.ts";
+import { eraseMessageEvents } from "../events/journal.ts";
 import { loadUserView } from "../feed/user-view.ts";
 import { roomEffects } from "../sync/room-effects.ts";
 import { NotFound } from "./operations-errors.ts";
@@ -24,10 +25,18 @@ export async function eraseMessage(db: Database, roomId: string, messageId: stri
       const message = getMessage(doc, messageId);
       if (!message) return null;
       if (!message.deleted) deleteMessage(doc, { message_id: messageId, actor_id: message.sender_id, may_moderate: true });
-      // Read now, written below: the index row and, if it was the last message, the room's preview.
-      return roomEffects(doc, roomId, { messageIds: new Set([messageId]), receiptUserIds: new Set() }, false) ?? (async () => {});
+      // Read now, written below: the index row and, if it was the last message, the room's preview;
+      // named as a deletion, so event streams get message.deleted (without the text).
+      const touched = {
+        messageIds: new Set([messageId]),
+        receiptUserIds: new Set<string>(),
+        messageFields: new Map([[messageId, new Set(["deleted"])]]),
+      };
+      return roomEffects(doc, roomId, touched, false) ?? (async () => {});
     });
     if (!effects) throw new NotFound(`Room ${roomId} has no message ${messageId}.`);
+    // The live-event journal's copies of the text go first; the deletion is journaled after.
+    await eraseMessageEvents(tx, messageId);
     await effects(tx);
     // Everyone who was ever in the room: their room lists may have shown the text.
     const { rows: people } = await tx.query<{ user_id: string }>("SELECT user_id::text FROM chat_participants WHERE room_id = $1", [
@@ -43,7 +52,7 @@ export async function eraseMessage(db: Database, roomId: string, messageId: stri
   });
   // Dead row versions still hold the old bytes until the tables are rewritten.
   // One statement each: VACUUM cannot run inside the implicit transaction of a multi-statement query.
-  for (const table of ["document_updates", "document_snapshots", "chat_rooms", "chat_message_index"])
+  for (const table of ["document_updates", "document_snapshots", "chat_rooms", "chat_message_index", "chat_events"])
     await db.query(`VACUUM FULL ${table}`);
   return rewritten;
 }

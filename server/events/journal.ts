@@ -107,6 +107,14 @@ const toRow = (r: RawRow): JournalRow => ({
 const COLUMNS = "xid::text AS xid, id::text AS id, room_id, user_id, actor_id, kind, payload";
 
 /**
+ * An erased message's text must survive nowhere: drop the journal rows that carry it (its
+ * message.* events). Called in the erase's transaction, which then journals its deletion.
+ */
+export async function eraseMessageEvents(tx: Queryable, messageId: string): Promise<void> {
+  await tx.query("DELETE FROM chat_events WHERE kind LIKE 'message.%' AND payload->>'id' = $1", [messageId]);
+}
+
+/**
  * Rows after `after` whose transactions have all ended, in order, at most `limit`; `unsettled`
  * when committed rows after them wait for an older transaction to end (read again soon). One
  * statement: rows are in xid order, so the settled ones are a prefix of what it returns.

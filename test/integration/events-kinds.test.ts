@@ -178,6 +178,25 @@ describe.each(backendsUnderTest())("the live event stream on %s", (backend) => {
     expect(resumed.all("message.created").map((e) => e.data.content)).toEqual(["after"]);
   });
 
+  it("keeps no copy of an erased message's text in the journal, and tells streams it is deleted", async () => {
+    const [ana, ben] = await signUpAll(t.server.url, "ana", "ben");
+    const benEvents = await listen(ben);
+    const roomId = await groupOf(ana, [ben]);
+    const secret = "my card number is 4111 1111 1111 1111";
+    const sent = (await ana.api.post(`/api/v1/chat/messages/${roomId}`, { content: secret })).body;
+    await ana.api.put(`/api/v1/chat/messages/${sent.id}`, { content: `${secret}!` });
+    await benEvents.next("message.updated", (m) => m.id === sent.id);
+    await t.server.context.db.query("UPDATE users SET is_server_admin = true WHERE id = $1", [ana.id]);
+    expect((await ana.api.post(`/api/v1/admin/rooms/${roomId}/messages/${sent.id}/erase`)).status).toBe(200);
+    expect((await benEvents.next("message.deleted", (m) => m.id === sent.id)).data.content).toBeNull();
+    const { rows } = await t.server.context.db.query("SELECT 1 FROM chat_events WHERE payload::text LIKE '%4111 1111%'");
+    expect(rows).toEqual([]);
+    // A stream resuming from before the message never sees the text either.
+    const replay = await listen(ben, { since: benEvents.all("room.added").find((r) => r.data.id === roomId)?.id ?? "" });
+    await replay.next("message.deleted", (m) => m.id === sent.id);
+    expect(replay.received.some((e) => JSON.stringify(e.data).includes("4111"))).toBe(false);
+  });
+
   it("documents the stream, every event's payload and the typing route in the OpenAPI description", async () => {
     const doc = (await new ApiClient(t.server.url).get("/api/v1/openapi.json")).body;
     const stream = doc.paths["/api/v1/events"].get;
