@@ -8,7 +8,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import readline from "node:readline";
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { openPglite } from "../server/db/pglite.ts";
@@ -20,16 +19,8 @@ import { type Backend, createThrowawayDatabase, type ThrowawayDatabase } from ".
 import { spawnServer } from "../test/helpers/server-process.ts";
 import { waitFor } from "../test/helpers/wait-for.ts";
 import { cpuSeconds } from "./process-cpu.ts";
+import { connect, type Member, open, RAISED_LIMITS, sleepUntil, TEXT, watchArrivals } from "./room-clients.ts";
 import { percentile, progress } from "./stats.ts";
-
-// 80 characters, as in the issue's measurement.
-const TEXT = "Great session today, same time tomorrow? Bring the resistance bands and water.!!";
-// Per-user limits raised, not skipped: the counters run as in production.
-const RAISED_LIMITS = {
-  MESSAGES_PER_MINUTE: "1000000",
-  MESSAGES_ABUSE_PER_TEN_MINUTES: "100000000",
-  MESSAGES_PER_ROOM_PER_MINUTE: "1000000",
-};
 
 /** What one scenario printed for one server. */
 export interface HotPathFigures {
@@ -145,41 +136,6 @@ async function logBytesBetween(
     await db.close();
   }
 }
-
-/** A member's provider on its own socket (the web app keeps one socket per user). */
-interface Member {
-  user: { token: string; id: string };
-  socket: HocuspocusProviderWebsocket;
-  docs: Map<string, { doc: Y.Doc; provider: HocuspocusProvider }>;
-}
-
-function connect(wsUrl: string, user: { token: string; id: string }): Member {
-  return { user, socket: new HocuspocusProviderWebsocket({ url: wsUrl, WebSocketPolyfill: WebSocket }), docs: new Map() };
-}
-
-function open(member: Member, name: string): Y.Doc {
-  const doc = new Y.Doc();
-  const provider = new HocuspocusProvider({ websocketProvider: member.socket, name, token: member.user.token, document: doc });
-  provider.attach();
-  member.docs.set(name, { doc, provider });
-  return doc;
-}
-
-/** Record when each message first appears in `doc`. */
-function watchArrivals(doc: Y.Doc, sentAt: Map<string, number>, latencies: number[], onArrival: () => void): void {
-  doc.getMap("messages").observe((event) => {
-    const now = performance.now();
-    for (const [key, change] of event.changes.keys) {
-      const at = sentAt.get(key);
-      if (change.action === "add" && at !== undefined) {
-        latencies.push(now - at);
-        onArrival();
-      }
-    }
-  });
-}
-
-const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
 
 /**
  * Rooms of `perRoom` members each (member 0 writes, the others read), `messages` in all at

@@ -24,12 +24,12 @@ export class RoomLeases {
     readonly processId: string,
   ) {}
 
-  /** Take the lease of `documentName` if it is free, expired or already ours (a new epoch each time). */
+  /** Take the lease of `documentName` if it is free, expired or already ours (a new epoch each time, never reused). */
   async acquire(documentName: string): Promise<{ held: true; lease: RoomLease } | { held: false; owner: string }> {
     const { rows } = await this.db.query<{ epoch: string | number }>(
       `INSERT INTO room_leases AS l (document_name, owner, epoch, expires_at)
-       VALUES ($1, $2, 1, now() + make_interval(secs => $3))
-       ON CONFLICT (document_name) DO UPDATE SET owner = EXCLUDED.owner, epoch = l.epoch + 1, expires_at = EXCLUDED.expires_at
+       VALUES ($1, $2, nextval('room_lease_epochs'), now() + make_interval(secs => $3))
+       ON CONFLICT (document_name) DO UPDATE SET owner = EXCLUDED.owner, epoch = EXCLUDED.epoch, expires_at = EXCLUDED.expires_at
          WHERE l.expires_at < now() OR l.owner = EXCLUDED.owner
        RETURNING epoch`,
       [documentName, this.processId, LEASE_SECONDS],

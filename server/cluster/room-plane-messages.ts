@@ -14,6 +14,8 @@ const bytes = z.string();
 export const roomMessageSchema = z.discriminatedUnion("t", [
   /** A committed log entry: `prev` is the owner's previous entry of the room (a gap means a miss). */
   z.object({ t: z.literal("entry"), owner: z.string(), prev: z.number(), id: z.number(), update: bytes }),
+  /** The owner's newest entry, sent again after publishing failed (Redis away): a replica behind it catches up. */
+  z.object({ t: z.literal("head"), owner: z.string(), id: z.number() }),
   /** A process took the room's lease: forward to it from now on. */
   z.object({ t: z.literal("owner"), owner: z.string(), epoch: z.number() }),
   /** The owner gave the lease up (the room unloaded there): whoever still serves it takes it. */
@@ -39,8 +41,13 @@ const writeAuthorSchema = z.object({
 
 /** What the owner answers a forwarded update or change with. */
 export const outcomeSchema = z.discriminatedUnion("kind", [
-  /** Stored (and fanned out before this answer); the client ids it bound to its user. */
-  z.object({ kind: z.literal("stored"), claimed: z.array(z.number()) }),
+  /**
+   * Judged and applied by the owner, queued for its next commit: the forwarding process applies
+   * it too and holds what it shows of it until `stored` follows. The client ids it bound to its user.
+   */
+  z.object({ kind: z.literal("accepted"), claimed: z.array(z.number()) }),
+  /** The accepted update is stored (its entry was fanned out before this answer). */
+  z.object({ kind: z.literal("stored") }),
   /** Nothing new for the room (stored once everything before it was). */
   z.object({ kind: z.literal("unchanged") }),
   /** It continues changes the room lacks: ask the client for them (see GapDeferral). */

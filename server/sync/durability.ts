@@ -27,6 +27,8 @@ export class Durability {
   private applying = false;
   private failedFlag = false;
   private readonly held = new Map<Connection, Held[]>();
+  /** Marks stored ahead of an older one still being stored. */
+  private readonly completed = new Set<number>();
   private readonly waiting: Array<{ upto: number; resolve: () => void }> = [];
 
   /**
@@ -75,11 +77,17 @@ export class Durability {
     return new Promise((resolve) => this.waiting.push({ upto: this.appliedCount, resolve }));
   }
 
-  /** Everything up to `mark` is durable: send what waited for it. */
+  /**
+   * The change of `mark` is durable: once every change before it is too, send what waited for
+   * them. Marks may complete out of order (a replica's forwarded changes are answered per
+   * connection); what is shown never runs ahead of the oldest change still being stored.
+   */
   stored(mark: number): void {
     if (this.failedFlag || mark <= this.durableCount) return;
-    this.durableCount = mark;
-    this.release();
+    this.completed.add(mark);
+    const before = this.durableCount;
+    while (this.completed.delete(this.durableCount + 1)) this.durableCount += 1;
+    if (this.durableCount > before) this.release();
   }
 
   private release(): void {

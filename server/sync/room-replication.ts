@@ -46,6 +46,12 @@ const REMEMBERED_REQUESTS = 10_000;
 
 class OwnerChanged extends Error {}
 
+/** What the owner answers a request with: at once, and for an accepted update once it is stored. */
+interface Answer {
+  first: Outcome;
+  later?: Promise<Outcome>;
+}
+
 interface PendingRequest {
   room: LoadedRoom;
   message: ProcessMessage;
@@ -65,8 +71,12 @@ interface PendingRequest {
  */
 export class RoomReplication {
   private readonly pending = new Map<string, PendingRequest>();
-  private readonly answered = new Map<string, Promise<Outcome>>();
+  private readonly answered = new Map<string, Promise<Answer>>();
+  /** Updates the owner accepted and is storing, by request: settled by its `stored` answer. */
+  private readonly storing = new Map<string, { room: LoadedRoom; stored: Promise<void>; settle: (error?: unknown) => void }>();
   private readonly gaps = new GapDeferral();
+  /** Rooms whose latest entry could not be published (Redis away): their head is announced again. */
+  private readonly unpublished = new Set<LoadedRoom>();
   /** Leases of rooms unloaded here whose release failed (the database was away): released later. */
   private readonly unreleased = new Set<RoomLease>();
   private timer: NodeJS.Timeout | undefined;
@@ -158,7 +168,9 @@ export class RoomReplication {
   async detach(room: LoadedRoom): Promise<void> {
     const { sequencer } = room;
     room.sequencer = { kind: "replica", owner: "" };
-    await this.deps.link.unsubscribe(roomChannel(room.document.name));
+    // Unless a fresh copy of the room follows the channel now (after a drop or a rewrite).
+    const current = this.deps.rooms.get(room.document.name);
+    if (!current || current === room) await this.deps.link.unsubscribe(roomChannel(room.document.name));
     if (sequencer.kind !== "owner") return;
     await this.deps.leases.release(sequencer.lease).catch((err: unknown) => {
       // Given up again by the next lease check; until then a replica asking is told to take it.
@@ -166,6 +178,23 @@ export class RoomReplication {
       this.deps.logger.warn({ err }, "lease: release failed (tried again)");
     });
     await this.publishRoom(room.document.name, { t: "released", owner: this.processId });
+  }
+
+  /**
+   * A copy dropped from memory (a failed store, a lost lease, a rewrite): nothing more is
+   * sequenced on it, and a lease it held is given up so that the next copy, here or elsewhere,
+   * takes the room at once.
+   */
+  dropped(room: LoadedRoom): void {
+    const { sequencer } = room;
+    if (sequencer.kind === "replica" && sequencer.owner === "") return;
+    room.sequencer = { kind: "replica", owner: "" };
+    this.abandonStoring((s) => s.room === room);
+    if (sequencer.kind !== "owner") return;
+    void this.deps.leases
+      .release(sequencer.lease)
+      .then(() => this.publishRoom(room.document.name, { t: "released", owner: this.processId }))
+      .catch(() => this.unreleased.add(sequencer.lease));
   }
 
   /**
@@ -187,10 +216,11 @@ export class RoomReplication {
     const outcome = await this.request(room, message, () => this.deps.gate.accept(room.document, connection, user, payload));
     if (outcome === "local") return;
     switch (outcome.kind) {
-      case "stored":
+      case "accepted":
         room.remember(outcome.claimed, user.id);
         this.gaps.progressed(connection);
-        return;
+        return this.applyWhileStoring(room, connection, payload, req);
+      case "stored":
       case "unchanged":
         return;
       case "deferred":
@@ -205,6 +235,34 @@ export class RoomReplication {
         throw new Error(`the room's owner could not take the update (${outcome.kind})`);
       default:
         return assertNever(outcome);
+    }
+  }
+
+  /**
+   * Apply here an update the owner accepted, as the owner did, before Hocuspocus applies it again
+   * (a no-op): what this copy shows of it, and the client's acknowledgement, wait for the owner's
+   * `stored`, as on the owner. Not waiting for the commit lets the client's next update be judged
+   * meanwhile. Should the owner never say (it died), the copy is dropped and its clients resync.
+   */
+  private applyWhileStoring(room: LoadedRoom, connection: Connection, payload: Uint8Array, req: string): void {
+    const storing = this.storing.get(req);
+    const { durability } = room;
+    durability.beginApply();
+    let applied = false;
+    try {
+      Y.applyUpdate(room.document, payload, { source: "connection", connection });
+      applied = true;
+    } finally {
+      const mark = durability.endApply(true);
+      if (!applied || !storing || mark === null) {
+        this.storing.delete(req);
+        this.deps.onLeaseLost(room.document);
+      } else {
+        storing.stored.then(
+          () => durability.stored(mark),
+          () => this.deps.onLeaseLost(room.document),
+        );
+      }
     }
   }
 
@@ -273,6 +331,15 @@ export class RoomReplication {
   /** Take the room's lease if it is free, else follow whoever holds it. */
   private async takeOrFollow(room: LoadedRoom): Promise<void> {
     const taken = await whenReachable(() => this.deps.leases.acquire(room.document.name));
+    if (taken.held && [...this.storing.values()].some((s) => s.room === room)) {
+      // This copy holds updates the old owner accepted that may never have been stored: it is
+      // not what storage holds, so it must not sequence. It reloads; a clean copy takes the room.
+      this.deps.logger.info({ document: room.document.name }, "lease: not taken by a copy with unstored updates; it reloads");
+      // Held for the drop to give up at once.
+      room.sequencer = { kind: "owner", lease: taken.lease };
+      this.deps.onLeaseLost(room.document);
+      return;
+    }
     if (taken.held) return this.becomeOwner(room, taken.lease);
     this.follow(room, taken.owner);
     await this.catchUp(room);
@@ -300,6 +367,16 @@ export class RoomReplication {
   /** Requests waiting on the room's previous owner go to the new one (or run here). */
   private ownerChanged(room: LoadedRoom): void {
     for (const p of this.pending.values()) if (p.room === room) p.reject(new OwnerChanged());
+    this.abandonStoring((s) => s.room === room);
+  }
+
+  /** Accepted updates whose `stored` will never come (the owner changed, Redis lost it): their copies reload. */
+  private abandonStoring(which: (storing: { room: LoadedRoom }) => boolean): void {
+    for (const [req, storing] of this.storing) {
+      if (!which(storing)) continue;
+      this.storing.delete(req);
+      storing.settle(new OwnerChanged());
+    }
   }
 
   /** Apply what the log holds after this copy's newest entry. */
@@ -321,14 +398,33 @@ export class RoomReplication {
     if (room?.sequencer.kind !== "owner") return;
     const prev = room.lastLogId;
     room.lastLogId = Math.max(prev, id);
-    void this.publishRoom(document.name, { t: "entry", owner: this.processId, prev, id, update: toBase64(update) });
+    void this.publishRoom(document.name, { t: "entry", owner: this.processId, prev, id, update: toBase64(update) }).then((sent) => {
+      if (!sent) this.unpublished.add(room);
+    });
   }
 
-  private async publishRoom(documentName: string, message: RoomMessage): Promise<void> {
-    await this.deps.link.publish(roomChannel(documentName), JSON.stringify(message)).catch((err: unknown) => {
-      // A replica that misses it catches up from the log (on the next entry, or when Redis is back).
+  /** Publish on the room's channel; false when Redis could not be reached. */
+  private async publishRoom(documentName: string, message: RoomMessage): Promise<boolean> {
+    try {
+      await this.deps.link.publish(roomChannel(documentName), JSON.stringify(message));
+      return true;
+    } catch (err) {
+      // A replica that misses an entry catches up from the log: on the next entry, or the head announced later.
       this.deps.logger.debug({ err, document: documentName }, "room plane: publish failed");
-    });
+      return false;
+    }
+  }
+
+  /** Announce the newest entry of rooms whose entries could not be published, so idle replicas catch up. */
+  private async announceHeads(): Promise<void> {
+    for (const room of [...this.unpublished]) {
+      if (room.sequencer.kind !== "owner" || this.deps.rooms.get(room.document.name, room.document) !== room) {
+        this.unpublished.delete(room);
+        continue;
+      }
+      if (await this.publishRoom(room.document.name, { t: "head", owner: this.processId, id: room.lastLogId }))
+        this.unpublished.delete(room);
+    }
   }
 
   private async onRoomMessage(room: LoadedRoom, message: RoomMessage): Promise<void> {
@@ -341,6 +437,9 @@ export class RoomReplication {
         room.lastLogId = message.id;
         return;
       }
+      case "head":
+        if (room.sequencer.kind !== "owner" && message.id > room.lastLogId) await this.catchUp(room);
+        return;
       case "owner":
         if (message.owner !== this.processId) {
           if (room.sequencer.kind === "owner") {
@@ -388,24 +487,51 @@ export class RoomReplication {
       return;
     }
     if (message.t === "reply") {
-      this.pending.get(message.req)?.resolve(message.outcome);
+      this.onReply(message.req, message.outcome);
       return;
     }
     // A request sent again (no answer in time, a reconnect) gets the first one's answer.
     let answer = this.answered.get(message.req);
     if (!answer) {
-      answer = this.answer(message).catch((err: unknown): Outcome => {
-        this.deps.logger.warn({ err, document: message.document }, "room plane: a forwarded change failed");
-        return { kind: "failed", message: err instanceof Error ? err.message : String(err) };
-      });
+      answer = this.answer(message).catch((err: unknown): Answer => ({ first: failed(err, this.deps.logger, message.document) }));
       this.answered.set(message.req, answer);
       if (this.answered.size > REMEMBERED_REQUESTS) this.answered.delete(this.answered.keys().next().value as string);
     }
-    void answer.then((outcome) => this.send(message.from, { t: "reply", req: message.req, outcome }));
+    const reply = (outcome: Outcome) => this.send(message.from, { t: "reply", req: message.req, outcome });
+    void answer.then(async ({ first, later }) => {
+      await reply(first);
+      if (later) await reply(await later.catch((err: unknown) => failed(err, this.deps.logger, message.document)));
+    });
+  }
+
+  private onReply(req: string, outcome: Outcome): void {
+    const storing = this.storing.get(req);
+    if (storing && (outcome.kind === "stored" || outcome.kind === "failed")) {
+      this.storing.delete(req);
+      storing.settle(outcome.kind === "stored" ? undefined : new Error(outcome.kind));
+      return;
+    }
+    const pending = this.pending.get(req);
+    if (!pending) return;
+    // Registered before the request's waiter runs: its `stored` may be read in the same chunk.
+    if (outcome.kind === "accepted") {
+      let settle: (error?: unknown) => void = () => {};
+      const stored = new Promise<void>((resolve, reject) => {
+        settle = (error) => (error ? reject(error) : resolve());
+      });
+      stored.catch(() => {});
+      this.storing.set(req, { room: pending.room, stored, settle });
+    }
+    pending.resolve(outcome);
   }
 
   /** As the room's owner: judge and store a forwarded update or change. */
-  private async answer(message: Extract<ProcessMessage, { t: "update" | "change" }>): Promise<Outcome> {
+  private async answer(message: Extract<ProcessMessage, { t: "update" | "change" }>): Promise<Answer> {
+    const decided = await this.decide(message);
+    return "first" in decided ? decided : { first: decided };
+  }
+
+  private async decide(message: Extract<ProcessMessage, { t: "update" | "change" }>): Promise<Outcome | Answer> {
     const document = this.deps.hocuspocus.documents.get(message.document);
     const room = document ? this.deps.rooms.get(message.document, document) : undefined;
     if (!document || !room) {
@@ -448,8 +574,10 @@ export class RoomReplication {
         await room.durability.whenSettled();
         return { kind: "unchanged" };
       }
-      await applied.stored;
-      return { kind: "stored", claimed: applied.claimedClientIds };
+      return {
+        first: { kind: "accepted", claimed: applied.claimedClientIds },
+        later: applied.stored.then((): Outcome => ({ kind: "stored" })),
+      };
     } catch (error) {
       const refused = refusal as { code: string; message: string } | null;
       if (error instanceof Refusal && refused) return { kind: "refused", code: refused.code, message: refused.message };
@@ -481,6 +609,7 @@ export class RoomReplication {
     } catch (err) {
       this.deps.logger.warn({ err }, "lease: check failed (tried again shortly)");
     }
+    await this.announceHeads();
     // Requests unanswered for long (an owner that lost Redis for a moment): send them again.
     const now = Date.now();
     for (const p of this.pending.values()) {
@@ -499,6 +628,7 @@ export class RoomReplication {
     for (const p of this.pending.values()) {
       if (p.room.sequencer.kind === "replica") void this.send(p.room.sequencer.owner, p.message);
     }
+    this.abandonStoring(() => true);
   }
 }
 
@@ -506,6 +636,12 @@ export class RoomReplication {
 function refuse(connection: Connection, code: ErrorCode, message: string): never {
   connection.sendStateless(refusedPayload(code, message));
   throw new Refusal(CLOSE_CODES.refused, code, message);
+}
+
+/** A request that failed on the owner, logged there. */
+function failed(err: unknown, logger: Logger, document: string): Outcome {
+  logger.warn({ err, document }, "room plane: a forwarded change failed");
+  return { kind: "failed", message: err instanceof Error ? err.message : String(err) };
 }
 
 function parseRoom(text: string): RoomMessage | null {

@@ -210,9 +210,21 @@ export function createSyncServer(deps: {
    * later), so every provider reconnects and resends what was never acknowledged.
    */
   function dropFromMemory(document: Document): void {
+    // Nothing more of this copy is stored or shown: what it applied but did not store is resent by its clients.
+    const durability = durabilityFor(document);
+    if (!durability.failed) {
+      durability.fail();
+      log.failOwner(durability);
+    }
     if (hocuspocus.documents.get(document.name) === document) hocuspocus.documents.delete(document.name);
-    rooms.drop(document.name, document);
+    forgetRoom(document);
     for (const connection of document.getConnections()) connection.webSocket.close(1013, "store_unavailable");
+  }
+  /** What the server keeps about a loaded room goes with it (its lease too, for the next copy to take). */
+  function forgetRoom(document: Document): void {
+    const room = rooms.get(document.name, document);
+    if (room) replication?.dropped(room);
+    rooms.drop(document.name, document);
   }
   const gate = new UpdateGate({
     db,
@@ -275,7 +287,7 @@ export function createSyncServer(deps: {
     const document = hocuspocus.documents.get(name);
     if (!document) return;
     hocuspocus.documents.delete(name);
-    rooms.drop(name, document);
+    forgetRoom(document);
     for (const connection of document.getConnections()) {
       connection.sendStateless(refusedPayload("document_rewritten", "An operator rewrote this document: resync."));
       connection.close({ code: CLOSE_CODES.refused, reason: "document_rewritten" });

@@ -1,1 +1,2 @@
 DROP TABLE room_leases;
+DROP SEQUENCE room_lease_epochs;
