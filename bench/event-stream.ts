@@ -43,6 +43,8 @@ export interface EventStreamFigures {
   yjsP50: number;
   yjsP99: number;
   cpuMsPerMessage: number;
+  /** The benchmark's own process (the 1,000 clients) on the same cores: context for the latencies. */
+  clientCpuMsPerMessage: number;
   heapBytesPerStream: number;
   rssBytesPerStream: number;
   bytesPerStreamPerMessage: number;
@@ -140,6 +142,7 @@ export async function eventStreamFigures(backend: Backend): Promise<EventStreamF
     const writer = yjs[0] as (typeof yjs)[number];
     const bytesBefore = raw.bytes;
     const cpuBefore = cpuSeconds(server.child.pid as number);
+    const clientCpuBefore = process.cpuUsage();
     const start = performance.now();
     for (let i = 0; i < MESSAGES; i++) {
       await sleepUntil(start + (i * 1000) / RATE);
@@ -150,6 +153,7 @@ export async function eventStreamFigures(backend: Backend): Promise<EventStreamF
     await waitFor(() => eventLatencies.length >= MESSAGES * PARSED, "every message on every timed stream", 300_000);
     await waitFor(() => yjsLatencies.length >= MESSAGES, "every message at the Yjs reader", 60_000);
     const cpuAfter = cpuSeconds(server.child.pid as number);
+    const clientCpu = process.cpuUsage(clientCpuBefore);
     const rawStreams = STREAMS - PARSED;
     return {
       backend,
@@ -159,6 +163,7 @@ export async function eventStreamFigures(backend: Backend): Promise<EventStreamF
       yjsP50: percentile(yjsLatencies, 50),
       yjsP99: percentile(yjsLatencies, 99),
       cpuMsPerMessage: ((cpuAfter - cpuBefore) * 1000) / MESSAGES,
+      clientCpuMsPerMessage: (clientCpu.user + clientCpu.system) / 1000 / MESSAGES,
       heapBytesPerStream: (open.heap - before.heap) / STREAMS,
       rssBytesPerStream: (open.rss - before.rss) / STREAMS,
       bytesPerStreamPerMessage: rawStreams > 0 ? (raw.bytes - bytesBefore) / rawStreams / MESSAGES : Number.NaN,
@@ -172,7 +177,10 @@ export async function eventStreamFigures(backend: Backend): Promise<EventStreamF
 
 /** Print one table of the runs. */
 export function printEventStreamFigures(results: EventStreamFigures[]): void {
-  console.log(`\nLive event streams: ${STREAMS} open (${PARSED} parsed and timed), ${MESSAGES} messages at ${RATE}/s from a Yjs client\n`);
+  const flush = process.env.EVENTS_FLUSH_WINDOW_MS ? `, EVENTS_FLUSH_WINDOW_MS=${process.env.EVENTS_FLUSH_WINDOW_MS}` : "";
+  console.log(
+    `\nLive event streams: ${STREAMS} open (${PARSED} parsed and timed), ${MESSAGES} messages at ${RATE}/s from a Yjs client${flush}\n`,
+  );
   console.table(
     results.map((r) => ({
       backend: r.backend,
@@ -181,6 +189,7 @@ export function printEventStreamFigures(results: EventStreamFigures[]): void {
       "Yjs p50 ms": r.yjsP50.toFixed(1),
       "Yjs p99 ms": r.yjsP99.toFixed(1),
       "server CPU ms/msg": r.cpuMsPerMessage.toFixed(2),
+      "bench clients CPU ms/msg": r.clientCpuMsPerMessage.toFixed(2),
       "server heap KiB/stream": (r.heapBytesPerStream / 1024).toFixed(1),
       "server RSS KiB/stream": (r.rssBytesPerStream / 1024).toFixed(1),
       "bytes/stream/msg": r.bytesPerStreamPerMessage.toFixed(0),

@@ -42,6 +42,9 @@ export function sseFrame(event: LiveEvent, cursor?: Cursor): string {
   return `${cursor ? `id: ${encodeCursor(cursor)}\n` : ""}event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 }
 
+/** Rows whose event is the room as its reader sees it now: a query each. */
+const needsQuery = (row: JournalRow) => row.kind === "room.added" || row.kind === "room.updated";
+
 /** The frame of a row whose data is its payload, made once for all the streams that send it. */
 function sharedFrame(row: JournalRow): string {
   row.frame ??= sseFrame({ type: row.kind, data: row.payload } as LiveEvent, row.cursor);
@@ -62,6 +65,8 @@ export class EventStream {
   private queue: Promise<void> = Promise.resolve();
   /** Rows waiting in `queue`: past `maxQueuedRows` the reader is cut off. */
   private queued = 0;
+  /** Work in `queue` not yet done: while any is, rows wait their turn behind it. */
+  private pending = 0;
   closed = false;
   /** Set once it has caught up: the shared reader hands it every row from then on. */
   following = false;
@@ -124,6 +129,12 @@ export class EventStream {
     }
     // Cursor moves now, so a later batch that overlaps this one is not queued twice.
     this.cursor = (fresh[fresh.length - 1] as JournalRow).cursor;
+    // The common case, a thousand times per message: nothing waiting and nothing to look up.
+    if (this.pending === 0 && !fresh.some(needsQuery)) {
+      this.queued -= fresh.length;
+      for (const row of fresh) if (!this.closed) this.handleAtOnce(row);
+      return;
+    }
     void this.enqueue(async () => {
       for (const row of fresh) {
         if (this.closed) return;
@@ -135,23 +146,36 @@ export class EventStream {
 
   /** Run `work` after everything queued before it; a failure closes the stream (the client resumes). */
   enqueue(work: () => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(work).catch(() => this.close("error"));
+    this.pending += 1;
+    this.queue = this.queue
+      .then(work)
+      .catch(() => this.close("error"))
+      .finally(() => {
+        this.pending -= 1;
+      });
     return this.queue;
   }
 
   private async handle(row: JournalRow): Promise<void> {
     const { roomId } = row;
     if (row.userId !== null && row.userId !== this.userId) return;
+    if (row.kind !== "room.added" && row.kind !== "room.updated") return this.handleAtOnce(row);
+    if (!roomId) return;
+    const room = await findRoom(this.db, this.userId, roomId);
+    if (!room?.is_member) return;
+    this.access.rooms.set(roomId, room.type);
+    const { is_member: _, ...data } = room;
+    this.send(sseFrame({ type: row.kind, data }, row.cursor));
+  }
+
+  /** A row whose event is its payload: decided and sent now, no query. */
+  private handleAtOnce(row: JournalRow): void {
+    const { roomId } = row;
+    if (row.userId !== null && row.userId !== this.userId) return;
     switch (row.kind) {
       case "room.added":
-      case "room.updated": {
-        if (!roomId) return;
-        const room = await findRoom(this.db, this.userId, roomId);
-        if (!room?.is_member) return;
-        this.access.rooms.set(roomId, room.type);
-        const { is_member: _, ...data } = room;
-        return this.send(sseFrame({ type: row.kind, data }, row.cursor));
-      }
+      case "room.updated":
+        throw new Error(`${row.kind} needs the room as its reader sees it`);
       case "room.removed":
         if (!roomId) return;
         this.access.rooms.delete(roomId);
