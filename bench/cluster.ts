@@ -13,7 +13,7 @@ import { createThrowawayDatabase, TEST_REDIS_URL } from "../test/helpers/backend
 import { type ServerProcess, spawnServer } from "../test/helpers/server-process.ts";
 import { waitFor } from "../test/helpers/wait-for.ts";
 import { cpuSeconds } from "./process-cpu.ts";
-import { connect, type Member, open, RAISED_LIMITS, sleepUntil, TEXT, watchArrivals } from "./room-clients.ts";
+import { connect, type Member, open, RAISED_LIMITS, sleepUntil, TEXT, watchReaders } from "./room-clients.ts";
 import { percentile, progress } from "./stats.ts";
 
 interface Shape {
@@ -80,17 +80,8 @@ async function run(scenario: string, shape: Shape): Promise<Row> {
   const providers = [...sockets.values()].flatMap((m) => [...m.docs.values()].map((d) => d.provider));
   await waitFor(() => providers.every((p) => p.isSynced), "every provider to sync", 120_000);
 
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let arrivals = 0;
-  let lastArrival = 0;
-  for (const room of rooms) {
-    for (const doc of room.readers)
-      watchArrivals(doc, sentAt, latencies, () => {
-        arrivals++;
-        lastArrival = performance.now();
-      });
-  }
+  const arrivals = watchReaders(rooms.flatMap((room) => room.readers));
+  const { sentAt, latencies } = arrivals;
   const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid as number));
   const start = performance.now();
   for (let i = 0; i < shape.messages; i++) {
@@ -100,7 +91,7 @@ async function run(scenario: string, shape: Shape): Promise<Row> {
     sentAt.set(id, performance.now());
     if (room.writerDoc) sendMessage(room.writerDoc, { id, sender_id: room.writer.id, content: TEXT });
   }
-  await waitFor(() => arrivals >= shape.messages * (shape.perRoom - 1), "every message at every reader", 300_000);
+  await waitFor(() => arrivals.count >= shape.messages * (shape.perRoom - 1), "every message at every reader", 300_000);
   const elapsed = (performance.now() - start) / 1000;
   const cpu = servers.map((s, i) => cpuSeconds(s.child.pid as number) - (cpuBefore[i] as number));
   for (const m of sockets.values()) {
@@ -113,7 +104,7 @@ async function run(scenario: string, shape: Shape): Promise<Row> {
     scenario,
     processes: shape.processes,
     offered: shape.ratePerSecond,
-    delivered: (shape.messages * 1000) / Math.max(1, lastArrival - start),
+    delivered: (shape.messages * 1000) / Math.max(1, arrivals.last - start),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     cpuMicrosPerMessage: (cpu.reduce((a, b) => a + b, 0) * 1e6) / shape.messages,

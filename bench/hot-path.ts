@@ -19,7 +19,7 @@ import { type Backend, createThrowawayDatabase, type ThrowawayDatabase } from ".
 import { spawnServer } from "../test/helpers/server-process.ts";
 import { waitFor } from "../test/helpers/wait-for.ts";
 import { cpuSeconds } from "./process-cpu.ts";
-import { connect, type Member, open, RAISED_LIMITS, sleepUntil, TEXT, watchArrivals } from "./room-clients.ts";
+import { connect, type Member, open, RAISED_LIMITS, sleepUntil, TEXT, watchArrivals, watchReaders } from "./room-clients.ts";
 import { percentile, progress } from "./stats.ts";
 
 /** What one scenario printed for one server. */
@@ -159,17 +159,8 @@ async function scenario(
   const providers = members.flatMap((m) => [...m.docs.values()].map((d) => d.provider));
   await waitFor(() => providers.every((p) => p.isSynced), "every provider to sync", 120_000);
 
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let arrivals = 0;
-  let lastArrival = 0;
-  for (const room of rooms) {
-    for (const doc of room.readers)
-      watchArrivals(doc, sentAt, latencies, () => {
-        arrivals++;
-        lastArrival = performance.now();
-      });
-  }
+  const arrivals = watchReaders(rooms.flatMap((room) => room.readers));
+  const { sentAt, latencies } = arrivals;
   // The size of one message's update as the client sends it, to compare the log against.
   const sample = new Y.Doc();
   const before = Y.encodeStateVector(sample);
@@ -188,7 +179,7 @@ async function scenario(
     sendMessage(room.writerDoc, { id, sender_id: room.writer.user.id, content: TEXT });
   }
   const expected = shape.messages * (shape.perRoom - 1);
-  await waitFor(() => arrivals >= expected, "every message at every reader", 300_000);
+  await waitFor(() => arrivals.count >= expected, "every message at every reader", 300_000);
   await waitFor(() => providers.every((p) => !p.hasUnsyncedChanges), "acknowledgements", 120_000);
   const cpuAfter = cpuSeconds(running.pid);
   const countersAfter = await running.counters();
@@ -211,7 +202,7 @@ async function scenario(
   return {
     server: target,
     cpuMicrosPerMessage: ((cpuAfter - cpuBefore) * 1e6) / shape.messages,
-    deliveredPerSecond: (shape.messages * 1000) / Math.max(1, lastArrival - start),
+    deliveredPerSecond: (shape.messages * 1000) / Math.max(1, arrivals.last - start),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     logBytesPerMessage: logBytes === null ? null : logBytes / shape.messages,

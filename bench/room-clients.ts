@@ -46,3 +46,23 @@ export function watchArrivals(doc: Y.Doc, sentAt: Map<string, number>, latencies
 }
 
 export const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
+
+/** When each message was sent, and when and how often it reached the readers watched. */
+export interface Arrivals {
+  sentAt: Map<string, number>;
+  latencies: number[];
+  count: number;
+  /** performance.now() of the latest arrival. */
+  last: number;
+}
+
+/** Watch every reader's copy for the messages recorded in `sentAt`. */
+export function watchReaders(readers: Y.Doc[]): Arrivals {
+  const arrivals: Arrivals = { sentAt: new Map(), latencies: [], count: 0, last: 0 };
+  for (const doc of readers)
+    watchArrivals(doc, arrivals.sentAt, arrivals.latencies, () => {
+      arrivals.count++;
+      arrivals.last = performance.now();
+    });
+  return arrivals;
+}

@@ -296,7 +296,7 @@ export class RoomReplication {
    * room changes hands, and run here by `runHere` when this process became the owner meanwhile.
    */
   private async request(room: LoadedRoom, message: ProcessMessage, runHere: () => Promise<void>): Promise<Outcome | "local"> {
-    const req = "req" in message ? message.req : "";
+    const req = message.t === "reply" ? "" : message.req;
     for (;;) {
       const { sequencer } = room;
       if (sequencer.kind !== "replica") {

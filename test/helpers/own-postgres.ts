@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "./free-port.ts";
 
 /** A PostgreSQL cluster this test owns (its own data folder and port), to restart or stop at will. */
 export interface OwnPostgres {
@@ -25,14 +25,6 @@ export function postgresBinDir(): string | null {
     .filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb")))
     .sort((a, b) => Number(b) - Number(a));
   return majors[0] ? path.join(root, majors[0], "bin") : null;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
+import { freePort } from "./free-port.ts";
 import { waitFor } from "./wait-for.ts";
 
 /** A Redis server this test owns (its own port, nothing saved), to stop and start at will. */
@@ -10,14 +11,6 @@ export interface OwnRedis {
   /** Start it again on the same port; resolves once it answers. */
   start(): Promise<void>;
   destroy(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** True once something accepts connections on the port. */
