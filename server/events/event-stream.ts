@@ -179,10 +179,12 @@ export class EventStream {
       case "room.removed":
         if (!roomId) return;
         this.access.rooms.delete(roomId);
-        return this.send(sseFrame({ type: row.kind, data: row.payload as never }, row.cursor));
+        this.send(sseFrame({ type: row.kind, data: row.payload as never }, row.cursor));
+        return;
       case "friend_request.received":
       case "friend_request.updated":
-        return this.send(sharedFrame(row));
+        this.send(sharedFrame(row));
+        return;
       case "message.created":
       case "message.updated":
       case "message.deleted":
@@ -190,9 +192,10 @@ export class EventStream {
       case "reaction.removed":
       case "receipt.updated":
         if (!roomId || !this.allowed(roomId, row.actorId)) return;
-        return this.send(sharedFrame(row));
+        this.send(sharedFrame(row));
+        return;
       default:
-        return assertNever(row.kind);
+        assertNever(row.kind);
     }
   }
 
