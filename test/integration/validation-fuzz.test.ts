@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
+import type { AdmissionCode } from "../../server/messages/admission.ts";
 import { newId } from "../../shared/ids.ts";
 import {
   getMessage,
@@ -33,7 +34,7 @@ const ROUNDS = 4;
 const HANG_GUARD_MS = 600_000;
 /** Raw sockets throwing frames at once: a refusal costs a reconnect, so several hide each other's round trips. */
 const WORKERS = 4;
-const REFUSAL_CODES: ReadonlyArray<RefusalCode | "rate_limited"> = [
+const REFUSAL_CODES: ReadonlyArray<RefusalCode | Extract<AdmissionCode, "rate_limited" | "attachment_invalid">> = [
   "invalid_update",
   "forged_author",
   "not_permitted",
@@ -43,6 +44,8 @@ const REFUSAL_CODES: ReadonlyArray<RefusalCode | "rate_limited"> = [
   "clock_skew",
   "invalid_text",
   "rate_limited",
+  // A forged message naming uploads that are not the sender's (the gate's attachment check).
+  "attachment_invalid",
 ];
 const ROOTS = ["meta", "messages", "seq", "reactions", "receipts"];
 const FIELDS = Object.keys(storedMessageSchema.shape) as Array<keyof typeof storedMessageSchema.shape>;
