@@ -41,6 +41,9 @@ const REMOTE_AWARENESS = Symbol("remote awareness");
 
 // A forwarded request unanswered this long is sent again (the owner answers a repeat once).
 const RESEND_AFTER_MS = 5_000;
+// An accepted update whose `stored` has not come this long (the reply was lost while Redis or the
+// owner's database was away): its copy reloads from the log, and its clients resync.
+const STORED_WITHIN_MS = 15_000;
 // Requests the owner remembers, so a repeat gets the first one's answer instead of a second run.
 const REMEMBERED_REQUESTS = 10_000;
 
@@ -73,7 +76,10 @@ export class RoomReplication {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly answered = new Map<string, Promise<Answer>>();
   /** Updates the owner accepted and is storing, by request: settled by its `stored` answer. */
-  private readonly storing = new Map<string, { room: LoadedRoom; stored: Promise<void>; settle: (error?: unknown) => void }>();
+  private readonly storing = new Map<
+    string,
+    { room: LoadedRoom; since: number; stored: Promise<void>; settle: (error?: unknown) => void }
+  >();
   private readonly gaps = new GapDeferral();
   /** Rooms whose latest entry could not be published (Redis away): their head is announced again. */
   private readonly unpublished = new Set<LoadedRoom>();
@@ -371,7 +377,7 @@ export class RoomReplication {
   }
 
   /** Accepted updates whose `stored` will never come (the owner changed, Redis lost it): their copies reload. */
-  private abandonStoring(which: (storing: { room: LoadedRoom }) => boolean): void {
+  private abandonStoring(which: (storing: { room: LoadedRoom; since: number }) => boolean): void {
     for (const [req, storing] of this.storing) {
       if (!which(storing)) continue;
       this.storing.delete(req);
@@ -520,7 +526,7 @@ export class RoomReplication {
         settle = (error) => (error ? reject(error) : resolve());
       });
       stored.catch(() => {});
-      this.storing.set(req, { room: pending.room, stored, settle });
+      this.storing.set(req, { room: pending.room, since: Date.now(), stored, settle });
     }
     pending.resolve(outcome);
   }
@@ -610,8 +616,9 @@ export class RoomReplication {
       this.deps.logger.warn({ err }, "lease: check failed (tried again shortly)");
     }
     await this.announceHeads();
-    // Requests unanswered for long (an owner that lost Redis for a moment): send them again.
     const now = Date.now();
+    this.abandonStoring((s) => now - s.since > STORED_WITHIN_MS);
+    // Requests unanswered for long (an owner that lost Redis for a moment): send them again.
     for (const p of this.pending.values()) {
       if (now - p.sentAt < RESEND_AFTER_MS || p.room.sequencer.kind !== "replica") continue;
       p.sentAt = now;
