@@ -49,6 +49,15 @@ const REMEMBERED_REQUESTS = 10_000;
 
 class OwnerChanged extends Error {}
 
+/** An update the owner accepted and is storing: settled by its `stored` answer. */
+interface StoringUpdate {
+  room: LoadedRoom;
+  /** When the owner accepted it, to give up on a `stored` that was lost. */
+  since: number;
+  stored: Promise<void>;
+  settle: (error?: unknown) => void;
+}
+
 /** What the owner answers a request with: at once, and for an accepted update once it is stored. */
 interface Answer {
   first: Outcome;
@@ -76,10 +85,7 @@ export class RoomReplication {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly answered = new Map<string, Promise<Answer>>();
   /** Updates the owner accepted and is storing, by request: settled by its `stored` answer. */
-  private readonly storing = new Map<
-    string,
-    { room: LoadedRoom; since: number; stored: Promise<void>; settle: (error?: unknown) => void }
-  >();
+  private readonly storing = new Map<string, StoringUpdate>();
   private readonly gaps = new GapDeferral();
   /** Rooms whose latest entry could not be published (Redis away): their head is announced again. */
   private readonly unpublished = new Set<LoadedRoom>();
@@ -377,7 +383,7 @@ export class RoomReplication {
   }
 
   /** Accepted updates whose `stored` will never come (the owner changed, Redis lost it): their copies reload. */
-  private abandonStoring(which: (storing: { room: LoadedRoom; since: number }) => boolean): void {
+  private abandonStoring(which: (storing: StoringUpdate) => boolean): void {
     for (const [req, storing] of this.storing) {
       if (!which(storing)) continue;
       this.storing.delete(req);
