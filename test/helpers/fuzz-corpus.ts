@@ -373,6 +373,15 @@ function forgedWrite(target: FuzzTarget, r: Random): { what: string; update: Uin
   return { what: stolen ? `${what}, under another's client id` : what, update: writeUnderClientId(target.base, clientId, write) };
 }
 
+/** One frame in this many is an otherwise valid message whose text holds NUL. */
+const NUL_MESSAGE_EVERY = 50;
+
+/** A message valid in every field but its text, which holds NUL (the validator's `invalid_text`). */
+function nulMessage(target: FuzzTarget, r: Random): Uint8Array {
+  const content = `${text(r, 10)}${r.pick(UNSTORABLE_STRINGS.filter((s) => s.includes("\u0000")))}${text(r, 4)}`;
+  return writeUnderClientId(target.base, r.clientId(), (doc) => insertRawMessage(doc, validMessageFields(target.attacker, { content })));
+}
+
 /**
  * `count` frames of every kind: random bytes, random frames, honest updates, honest updates with
  * bytes flipped, cut, duplicated, with fields or values swapped in place, and forged writes.
@@ -383,7 +392,10 @@ export function fuzzFrames(target: FuzzTarget, r: Random, count: number): FuzzFr
   const frames: FuzzFrame[] = [];
   while (frames.length < count) {
     const roll = r.next();
-    if (roll < 0.1) {
+    if (frames.length % NUL_MESSAGE_EVERY === 0) {
+      // A fixed share, not a roll: every run must reach the text rule, whatever the seed.
+      frames.push({ what: "an otherwise valid message whose text holds NUL", frame: framed(nulMessage(target, r)) });
+    } else if (roll < 0.1) {
       frames.push({ what: "random bytes as an update", frame: framed(r.bytes(r.int(300))) });
     } else if (roll < 0.15) {
       frames.push({ what: "a random frame", frame: rawFrame(name, (e) => encoding.writeUint8Array(e, r.bytes(1 + r.int(64)))) });
