@@ -6,7 +6,7 @@
  * (user + sys of the server process / messages: on 2 cores this, not wall-clock throughput, is the
  * server's cost), p50/p99 delivery latency to the other 9 clients, and document bytes persisted per
  * message (update log + snapshots written during the run). Then the hot path, media, the social
- * graph and the live event streams (bench/event-stream.ts). Figures only; nothing passes or fails.
+ * graph, several processes (bench/cluster.ts) and the live event streams (bench/event-stream.ts). Figures only; nothing passes or fails.
  */
 import { spawn } from "node:child_process";
 import readline from "node:readline";
@@ -21,6 +21,7 @@ import { signUp } from "../test/helpers/api-client.ts";
 import { type Backend, createThrowawayDatabase } from "../test/helpers/backends.ts";
 import { spawnServer } from "../test/helpers/server-process.ts";
 import { waitFor } from "../test/helpers/wait-for.ts";
+import { clusterFigures } from "./cluster.ts";
 import { type EventStreamFigures, eventStreamFigures, printEventStreamFigures } from "./event-stream.ts";
 import { hotPathFigures } from "./hot-path.ts";
 import { mediaFigures } from "./media.ts";
@@ -295,6 +296,9 @@ if (process.env.BENCH_MEDIA !== "0") for (const backend of BACKENDS) await media
 
 // The social graph: search and suggestions on 100k users and 1M friendships (BENCH_SOCIAL=0 skips).
 if (process.env.BENCH_SOCIAL !== "0") for (const backend of BACKENDS) await socialGraphFigures(backend);
+
+// Several processes over one PostgreSQL and Redis: many rooms on 1 and 2 processes, delivery across processes (BENCH_CLUSTER=0 skips).
+if (process.env.BENCH_CLUSTER !== "0") await clusterFigures();
 
 // Live events for REST clients: 1,000 open event streams, messages at 100/s (BENCH_EVENTS=0 skips).
 if (process.env.BENCH_EVENTS !== "0") {

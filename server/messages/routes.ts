@@ -13,6 +13,7 @@ import { attachmentsByUploadId } from "../media/attachment-check.ts";
 import { AttachmentConflict, claimMedia, releaseMedia } from "../media/media-records.ts";
 import { isBlockedBetween } from "../rooms/blocking.ts";
 import { admit } from "./admission.ts";
+import { messageCursor, parseMessageCursor } from "./message-cursor.ts";
 import { messageIdsUsedElsewhere } from "./message-ids.ts";
 import { toMessageResponses, withReceipts } from "./message-response.ts";
 import { asHttpError } from "./room-doc-errors.ts";
@@ -94,21 +95,16 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const me = await requireUser(db, request);
     const roomId = parse(uuidParam, (request.params as { room_id?: string }).room_id, "room_id");
     const query = parse(pageQuerySchema, request.query, "query");
-    const beforeSeq = query.before === undefined ? undefined : Number(query.before);
-    if (beforeSeq !== undefined && (!Number.isInteger(beforeSeq) || beforeSeq < 1)) {
-      throw new HttpError("invalid_request", "query.before: not a cursor this server made.");
-    }
+    const before = query.before === undefined ? undefined : parseMessageCursor(query.before);
     await membership(me, roomId);
     // One synchronous read of the document, then the names: the page is consistent.
-    const items = await rooms.read(roomId, (doc) =>
-      withReceipts(doc, listMessages(doc, { before_seq: beforeSeq, limit: query.limit + 1 })),
-    );
+    const items = await rooms.read(roomId, (doc) => withReceipts(doc, listMessages(doc, { before, limit: query.limit + 1 })));
     const more = items.length > query.limit;
     const page = more ? items.slice(1) : items;
     const oldest = page[0]?.view;
     return {
       items: await toMessageResponses(db, roomId, page),
-      next_cursor: more && oldest?.seq ? String(oldest.seq) : null,
+      next_cursor: more && oldest?.seq ? messageCursor({ seq: oldest.seq, id: oldest.id }) : null,
     };
   });
 

@@ -3,7 +3,16 @@
  * Y.Doc, with no I/O. Every write takes an optional transaction `origin`. See docs/document-schema.md.
  */
 export { ROOM_DOC_ERROR_CODES, RoomDocError, type RoomDocErrorCode } from "./errors.ts";
-export { allMessages, compareDisplay, getMessage, getSequencedMessage, lastMessage, listMessages, messageIdsIn } from "./listing.ts";
+export {
+  allMessages,
+  compareDisplay,
+  getMessage,
+  getSequencedMessage,
+  lastMessage,
+  listMessages,
+  type MessagePosition,
+  messageIdsIn,
+} from "./listing.ts";
 export { initRoomDoc, roomMaps, schemaVersionOf } from "./maps.ts";
 export { deleteMessage, editMessage, type SendInput, sendMessage } from "./messages.ts";
 export { labelWithoutText } from "./preview.ts";

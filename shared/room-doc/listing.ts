@@ -46,16 +46,28 @@ export function allMessages(doc: Y.Doc): MessageView[] {
   return all.sort(compareDisplay);
 }
 
+/** Where a page ends in display order: an accepted message's sequence number and id. */
+export interface MessagePosition {
+  seq: number;
+  /** Breaks a tie between two messages that share a number (rooms numbered twice by an older release); "" for none. */
+  id: string;
+}
+
 /**
- * A page of messages, oldest first. Without `before_seq`: the last `limit` (default 50) of the
- * display order, not-yet-accepted ones included. With `before_seq`: the last `limit` accepted
- * messages whose seq is below it, for paging backwards with the oldest seq of the previous page.
+ * A page of messages, oldest first. Without `before`: the last `limit` (default 50) of the
+ * display order, not-yet-accepted ones included. With `before`: the last `limit` accepted
+ * messages placed before it in display order, for paging backwards with the position of the
+ * previous page's oldest message. Comparing the id too keeps a page border that falls between two
+ * messages with one number from skipping the second.
  */
-export function listMessages(doc: Y.Doc, options: { before_seq?: number; limit?: number } = {}): MessageView[] {
+export function listMessages(doc: Y.Doc, options: { before?: MessagePosition; limit?: number } = {}): MessageView[] {
   const limit = Math.max(0, Math.floor(options.limit ?? 50));
-  const { before_seq } = options;
+  const { before } = options;
   const all = allMessages(doc);
-  const eligible = before_seq === undefined ? all : all.filter((m) => m.seq !== null && m.seq < before_seq);
+  const eligible =
+    before === undefined
+      ? all
+      : all.filter((m) => m.seq !== null && (m.seq < before.seq || (m.seq === before.seq && compareIds(m.id, before.id) < 0)));
   return eligible.slice(eligible.length - Math.min(limit, eligible.length));
 }
 

@@ -107,15 +107,31 @@ describe("listMessages", () => {
     expect(listMessages(doc, { limit: 0 })).toEqual([]);
   });
 
-  it("pages backwards with before_seq", () => {
+  it("pages backwards from a position", () => {
     const doc = room();
     const ids = Array.from({ length: 7 }, (_, i) => send(doc, `m${i}`, { created_at: at(i) }));
     assignSequenceNumbers(doc);
     send(doc, "pending, never in a backwards page");
-    expect(listMessages(doc, { limit: 3, before_seq: 5 }).map((m) => m.seq)).toEqual([2, 3, 4]);
-    expect(listMessages(doc, { limit: 3, before_seq: 2 }).map((m) => m.id)).toEqual(ids.slice(0, 1));
-    expect(listMessages(doc, { limit: 3, before_seq: 1 })).toEqual([]);
-    expect(listMessages(doc, { limit: 100, before_seq: 100 }).map((m) => m.id)).toEqual(ids);
+    expect(listMessages(doc, { limit: 3, before: { seq: 5, id: "" } }).map((m) => m.seq)).toEqual([2, 3, 4]);
+    expect(listMessages(doc, { limit: 3, before: { seq: 2, id: "" } }).map((m) => m.id)).toEqual(ids.slice(0, 1));
+    expect(listMessages(doc, { limit: 3, before: { seq: 1, id: "" } })).toEqual([]);
+    expect(listMessages(doc, { limit: 100, before: { seq: 100, id: "" } }).map((m) => m.id)).toEqual(ids);
+  });
+
+  it("walks every message once a page at a time, even where two share a number (numbered twice by an older release)", () => {
+    const doc = room();
+    const ids = Array.from({ length: 6 }, (_, i) => send(doc, `m${i}`, { created_at: at(i) }));
+    for (const [i, id] of ids.entries()) roomMaps(doc).seq.set(id, [1, 2, 2, 3, 3, 3][i] as number);
+    for (const limit of [1, 2, 4]) {
+      const seen: string[] = [];
+      let page = listMessages(doc, { limit });
+      while (page.length > 0) {
+        seen.unshift(...page.map((m) => m.id));
+        const oldest = page[0] as (typeof page)[number];
+        page = listMessages(doc, { limit, before: { seq: oldest.seq as number, id: oldest.id } });
+      }
+      expect(seen, `limit ${limit}`).toEqual(listMessages(doc, { limit: 100 }).map((m) => m.id));
+    }
   });
 });
 
