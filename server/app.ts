@@ -261,6 +261,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       );
       return Number(rows[0]?.n ?? 0);
     },
+    cluster: replication && link ? () => ({ ...replication.counts(), redisConnected: link.connected }) : undefined,
   });
 
   await app.listen({ port: config.PORT, host: config.HOST });

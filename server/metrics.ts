@@ -6,12 +6,15 @@ export interface MetricSources {
   openDocuments(): number;
   /** Rows in the update log (the planner's estimate: exact counts of a big table are slow). */
   logEntries(): Promise<number>;
+  /** With several processes (REDIS_URL): the rooms this process sequences and follows, and whether it reaches Redis. */
+  cluster?: () => { owned: number; replicas: number; forwarding: number; redisConnected: boolean };
 }
 
 /**
  * The server's Prometheus metrics (prom-client), served at GET /metrics: the process defaults,
  * WebSocket connections, open documents, updates and messages accepted, updates refused by code,
- * update-log commit latency and the log's length.
+ * update-log commit latency and the log's length; with several processes, the rooms it sequences and
+ * follows and whether it reaches Redis.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -82,6 +85,35 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.set(await sources.logEntries());
+      },
+    });
+    const { cluster } = sources;
+    if (!cluster) return;
+    new Gauge({
+      name: "chat_cluster_rooms",
+      help: "Rooms loaded here, by role: owner (this process holds the lease and numbers its messages) or replica (follows the owner).",
+      labelNames: ["role"],
+      registers: [this.registry],
+      collect() {
+        const { owned, replicas } = cluster();
+        this.set({ role: "owner" }, owned);
+        this.set({ role: "replica" }, replicas);
+      },
+    });
+    new Gauge({
+      name: "chat_cluster_forwarded_pending",
+      help: "Client updates and REST changes forwarded to another process's room and not answered yet.",
+      registers: [this.registry],
+      collect() {
+        this.set(cluster().forwarding);
+      },
+    });
+    new Gauge({
+      name: "chat_cluster_redis_connected",
+      help: "1 while this process reaches Redis, else 0.",
+      registers: [this.registry],
+      collect() {
+        this.set(cluster().redisConnected ? 1 : 0);
       },
     });
   }

@@ -75,8 +75,30 @@ describe.runIf(backendsUnderTest().includes("postgres"))("three server processes
       expect(page.status).toBe(200);
       const listed = (page.body.items as Array<{ seq: number; content: string }>).map((m) => `${m.seq}:${m.content}`);
       expect(listed).toEqual(order);
+      // Paging back a few at a time walks every message once.
+      const walked: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const older = await api.get(`/api/v1/chat/messages/${roomId}?limit=7${cursor ? `&before=${cursor}` : ""}`);
+        walked.unshift(...(older.body.items as Array<{ seq: number; content: string }>).map((m) => `${m.seq}:${m.content}`));
+        cursor = older.body.next_cursor;
+      } while (cursor);
+      expect(walked).toEqual(order);
     }
   }, 120_000);
+
+  it("tells operators, per process, whether it reaches Redis and which rooms it sequences or follows", async () => {
+    await Promise.all([openOn(0, ana), openOn(1, ben), openOn(2, cai)]);
+    const health = await Promise.all(processes.map(async (p) => (await fetch(`${p.url}/healthz`)).json()));
+    for (const h of health) expect(h).toMatchObject({ ok: true, cluster: { redis: "reachable", mode_lock_held: true } });
+    // The room is loaded on all three: one sequences it, the other two follow.
+    expect(health.map((h) => h.cluster.rooms.owned).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(health.map((h) => h.cluster.rooms.replicas).reduce((a, b) => a + b, 0)).toBe(2);
+    const metrics = await Promise.all(processes.map(async (p) => (await fetch(`${p.url}/metrics`)).text()));
+    const gauge = (text: string, line: string) => Number(new RegExp(`^${line} (\\d+)$`, "m").exec(text)?.[1]);
+    expect(metrics.map((m) => gauge(m, 'chat_cluster_rooms\\{role="owner"\\}')).reduce((a, b) => a + b, 0)).toBe(1);
+    for (const m of metrics) expect(gauge(m, "chat_cluster_redis_connected")).toBe(1);
+  }, 60_000);
 
   it("shows typing and in-room presence across processes, and drops a user's state when they leave", async () => {
     const [anaRoom, benRoom] = [await openOn(0, ana), await openOn(2, ben)];
