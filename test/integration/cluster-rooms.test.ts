@@ -79,8 +79,10 @@ describe.runIf(backendsUnderTest().includes("postgres"))("three server processes
       const walked: string[] = [];
       let cursor: string | null = null;
       do {
-        const older = await api.get(`/api/v1/chat/messages/${roomId}?limit=7${cursor ? `&before=${cursor}` : ""}`);
-        walked.unshift(...(older.body.items as Array<{ seq: number; content: string }>).map((m) => `${m.seq}:${m.content}`));
+        const older: { body: { items: Array<{ seq: number; content: string }>; next_cursor: string | null } } = await api.get(
+          `/api/v1/chat/messages/${roomId}?limit=7${cursor ? `&before=${cursor}` : ""}`,
+        );
+        walked.unshift(...older.body.items.map((m) => `${m.seq}:${m.content}`));
         cursor = older.body.next_cursor;
       } while (cursor);
       expect(walked).toEqual(order);
