@@ -14,36 +14,60 @@ export async function messageIdsUsedElsewhere(db: Queryable, roomId: string, ids
   return rows.length > 0;
 }
 
+/** The new message ids one log entry creates in its room. */
+export interface MessageIdClaim {
+  roomId: string;
+  ids: string[];
+}
+
+/** Thrown inside a commit whose entry creates a message under an id another room already has. */
+export class MessageIdTaken extends Error {
+  constructor(readonly ids: string[]) {
+    super(`another room already has a message with id ${ids.join(", ")}`);
+  }
+}
+
 /**
- * `messageIdsUsedElsewhere` for many callers at once: the checks asked within one turn of the
- * event loop share one query, so a busy server asks once per turn instead of once per update.
+ * Inside a commit: one lookup for every claim of the batch; throws MessageIdTaken naming the ids
+ * of the first claim that another room already has. The WebSocket gate checks ids here rather
+ * than before applying, so no update waits on the database to be judged (an honest client's ids
+ * are fresh UUIDv7s; a reused one can only be an id already committed elsewhere, which this sees).
  */
-export class MessageIdChecks {
-  private pending: Array<{ roomId: string; ids: string[]; resolve: (used: boolean) => void; reject: (error: unknown) => void }> = [];
+export async function assertMessageIdsFree(tx: Queryable, claims: MessageIdClaim[]): Promise<void> {
+  const ids = [...new Set(claims.flatMap((c) => c.ids))];
+  if (ids.length === 0) return;
+  const { rows } = await tx.query<{ message_id: string; room_id: string }>(
+    "SELECT message_id::text, room_id::text FROM chat_message_index WHERE message_id = ANY($1::uuid[])",
+    [ids],
+  );
+  if (rows.length === 0) return;
+  const roomOf = new Map(rows.map((r) => [r.message_id, r.room_id]));
+  for (const claim of claims) {
+    const taken = claim.ids.filter((id) => roomOf.has(id) && roomOf.get(id) !== claim.roomId);
+    if (taken.length > 0) throw new MessageIdTaken(taken);
+  }
+}
 
-  constructor(private readonly db: Queryable) {}
+// Enough to refuse any resend at once; an attacker cycling through more ids costs a reload each.
+const REMEMBERED_IDS = 10_000;
 
-  /** True when another room already has a message with one of these ids. */
-  usedElsewhere(roomId: string, ids: string[]): Promise<boolean> {
-    if (ids.length === 0) return Promise.resolve(false);
-    return new Promise((resolve, reject) => {
-      if (this.pending.length === 0) setImmediate(() => void this.flush());
-      this.pending.push({ roomId, ids, resolve, reject });
-    });
+/**
+ * Ids this process found taken by another room (a commit refused them): the gate refuses an
+ * update creating one of them before applying it, so a client resending it after the room
+ * reloaded is refused `message_id_taken` instead of failing the commit again.
+ */
+export class TakenMessageIds {
+  private readonly ids = new Set<string>();
+
+  remember(ids: string[]): void {
+    for (const id of ids) {
+      this.ids.delete(id);
+      this.ids.add(id);
+      if (this.ids.size > REMEMBERED_IDS) this.ids.delete(this.ids.values().next().value as string);
+    }
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    try {
-      const { rows } = await this.db.query<{ message_id: string; room_id: string }>(
-        "SELECT message_id::text, room_id::text FROM chat_message_index WHERE message_id = ANY($1::uuid[])",
-        [[...new Set(batch.flatMap((b) => b.ids))]],
-      );
-      const roomOf = new Map(rows.map((r) => [r.message_id, r.room_id]));
-      for (const b of batch) b.resolve(b.ids.some((id) => roomOf.has(id) && roomOf.get(id) !== b.roomId));
-    } catch (error) {
-      for (const b of batch) b.reject(error);
-    }
+  anyOf(ids: string[]): boolean {
+    return ids.some((id) => this.ids.has(id));
   }
 }

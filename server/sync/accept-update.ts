@@ -11,7 +11,7 @@ import type { Logger } from "../logger.ts";
 import { refusedAttachments } from "../media/attachment-check.ts";
 import { AttachmentConflict, claimMedia } from "../media/media-records.ts";
 import { type AdmissionCode, admit } from "../messages/admission.ts";
-import { MessageIdChecks } from "../messages/message-ids.ts";
+import { MessageIdTaken, TakenMessageIds } from "../messages/message-ids.ts";
 import type { Metrics } from "../metrics.ts";
 import { isGroupAdmin } from "../rooms/membership.ts";
 import { BindingConflict, claimBindings } from "./client-bindings.ts";
@@ -51,7 +51,8 @@ export interface UpdateSender {
  */
 export class UpdateGate {
   private readonly gaps = new GapDeferral();
-  private readonly messageIds: MessageIdChecks;
+  /** Ids a commit found another room has: a resend is refused before it is applied. */
+  private readonly takenMessageIds = new TakenMessageIds();
 
   private readonly db: Database;
   private readonly writer: RoomWriter;
@@ -74,7 +75,6 @@ export class UpdateGate {
   }) {
     this.db = deps.db;
     this.writer = deps.writer;
-    this.messageIds = new MessageIdChecks(deps.db);
     this.rooms = deps.rooms;
     this.rate = deps.rate;
     this.logger = deps.logger;
@@ -127,15 +127,15 @@ export class UpdateGate {
     if (!verdict.ok) this.refuse(document, sender, user, verdict);
     if (!verdict.changes) return null;
     sender.progressed();
-    // The facts the admission decision needs, looked up together (each cached or batched).
-    // Held while the database is away (a restart), like the commit: closing the connection would
-    // send its provider into growing reconnect pauses.
-    const [messageIdTakenElsewhere, attachmentProblem] = await whenReachable(() =>
-      Promise.all([
-        this.messageIds.usedElsewhere(room.roomId, verdict.newMessageIds),
-        refusedAttachments(this.db, room.roomId, user.id, verdict.attachments),
-      ]),
-    );
+    // Everything the admission decision needs is in memory, except the uploads an attachment
+    // names, asked only then (held while the database is away, like the commit: closing the
+    // connection would send its provider into growing reconnect pauses). Whether another room has
+    // a new message's id is checked in the commit, so an update never waits on the database here.
+    const attachmentProblem =
+      verdict.attachments.length === 0
+        ? null
+        : await whenReachable(() => refusedAttachments(this.db, room.roomId, user.id, verdict.attachments));
+    const messageIdTakenElsewhere = this.takenMessageIds.anyOf(verdict.newMessageIds);
     const { facts } = room;
     const filtered = this.contentFilter.judgeWrittenIn(facts.contentFilter, verdict.texts);
     const countRate = this.rate.forMember(user.id, room.roomId, {
@@ -179,6 +179,16 @@ export class UpdateGate {
       },
       // A stale tab may move its user's read marker back: the server puts the furthest back.
       afterApply: floor ? (doc) => restoreReceipt(doc, user.id, floor) : undefined,
+      newMessageIds: verdict.newMessageIds,
+      onStoreFailed: (error) => {
+        if (!(error instanceof MessageIdTaken)) return;
+        // Told before the room reloads (its sockets close), and refused at once if sent again.
+        this.takenMessageIds.remember(error.ids);
+        this.tellRefused(document, sender, user, {
+          code: "message_id_taken",
+          message: "Another room has a message with this id; make a new one.",
+        });
+      },
     });
     // Bound in memory now, as the update is: a failed append drops the document and these with it.
     room.remember(verdict.claimedClientIds, user.id);
@@ -228,23 +238,25 @@ export class UpdateGate {
     };
   }
 
-  private refuse(
-    document: Document,
-    sender: UpdateSender,
-    user: SessionUser,
-    verdict: {
-      code: Extract<Verdict, { ok: false }>["code"] | AdmissionCode;
-      message: string;
-    },
-  ): never {
+  private refuse(document: Document, sender: UpdateSender, user: SessionUser, verdict: RefusalReason): never {
+    this.tellRefused(document, sender, user, verdict);
+    throw new Refusal(CLOSE_CODES.refused, verdict.code, verdict.message);
+  }
+
+  /** Log the refusal, count it, and send the sender the `refused` message. */
+  private tellRefused(document: Document, sender: UpdateSender, user: SessionUser, verdict: RefusalReason): void {
     this.logger.warn(
       { document: document.name, user: user.id, connection: sender.socketId, code: verdict.code, reason: verdict.message },
       "refused an update",
     );
     this.metrics?.updatesRefused.inc({ code: verdict.code });
     sender.refused(refusedPayload(verdict.code, verdict.message));
-    throw new Refusal(CLOSE_CODES.refused, verdict.code, verdict.message);
   }
+}
+
+interface RefusalReason {
+  code: Extract<Verdict, { ok: false }>["code"] | AdmissionCode;
+  message: string;
 }
 
 /** Put back a read marker a stale tab moved backwards: a receipt only moves forward. */

@@ -42,6 +42,10 @@ export interface ClientChange {
   effects?: (tx: Queryable) => Promise<void>;
   /** Run in the same synchronous step as sequencing (e.g. restoring a receipt a stale tab moved back). */
   afterApply?: (doc: Y.Doc) => void;
+  /** The new message ids it creates, checked in the commit against other rooms'. */
+  newMessageIds?: string[];
+  /** Told why it could not be stored, before the document is dropped and its sockets closed. */
+  onStoreFailed?: (error: unknown) => void;
 }
 
 /** How a room's changes reach other processes (set when several serve the database). */
@@ -107,8 +111,12 @@ export class RoomWriter {
         Y.applyUpdate(doc, change.update, change.origin);
       },
       {},
-      change.effects,
-      change.afterApply,
+      {
+        effects: change.effects,
+        afterApply: change.afterApply,
+        newMessageIds: change.newMessageIds,
+        onStoreFailed: change.onStoreFailed,
+      },
     );
     return { stored };
   }
@@ -119,9 +127,9 @@ export class RoomWriter {
     origin: unknown,
     change: (doc: Y.Doc) => void,
     { sequenceAll = false }: CommitOptions,
-    gateEffects?: (tx: Queryable) => Promise<void>,
-    afterApply?: (doc: Y.Doc) => void,
+    client: Omit<ClientChange, "origin" | "update" | "author"> = {},
   ): Promise<void> {
+    const { effects: gateEffects, afterApply, newMessageIds, onStoreFailed } = client;
     const name = parseDocumentName(document.name);
     const sequencing: ServerWriteOrigin = { source: "local", context: { serverWrite: true, author } };
     const touched = emptyTouched();
@@ -173,6 +181,7 @@ export class RoomWriter {
       // Entries after a failed one of this document are not stored either: they build on it.
       owner: durability,
       lease: this.replication?.leaseOf(document),
+      messageIds: name?.kind === "room" && newMessageIds?.length ? { roomId: name.roomId, ids: newMessageIds } : undefined,
     });
     return stored.then(
       (id) => {
@@ -183,6 +192,7 @@ export class RoomWriter {
         if (mirror && name?.kind === "room") this.onRoomStored(name.roomId, accepted);
       },
       (error: unknown) => {
+        onStoreFailed?.(error);
         this.fail(document, durability);
         throw error;
       },

@@ -2,6 +2,7 @@ import type { RoomLease } from "../cluster/room-leases.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { isDatabaseUnavailable, whenReachable } from "../db/unavailable.ts";
 import type { DocumentStore } from "../documents/document-store.ts";
+import { assertMessageIdsFree, type MessageIdClaim } from "../messages/message-ids.ts";
 import { type RoomMirror, writeMirrors } from "./room-effects.ts";
 
 /** Who made an update, as the log records it for operators. */
@@ -25,6 +26,8 @@ export interface LogEntry {
   owner?: object;
   /** The lease the document is sequenced under (several processes): checked in the commit. */
   lease?: RoomLease;
+  /** New message ids a client's update creates: checked in the commit against other rooms' (MessageIdTaken). */
+  messageIds?: MessageIdClaim;
 }
 
 interface Pending {
@@ -152,6 +155,10 @@ export class UpdateLogWriter {
       const documents = this.store.in(tx);
       const leases = entries.flatMap((e) => (e.lease ? [e.lease] : []));
       if (this.fence && leases.length > 0) await this.fence(tx, leases);
+      await assertMessageIdsFree(
+        tx,
+        entries.flatMap((e) => (e.messageIds ? [e.messageIds] : [])),
+      );
       // Shared locks, in one statement for the batch: appends never wait for each other, only for
       // a compaction of the same document.
       await documents.lockShared(entries.map((e) => e.documentName));

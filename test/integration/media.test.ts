@@ -6,7 +6,7 @@ import { cleanUpMedia } from "../../server/media/cleanup.ts";
 import { mediaPath, thumbnailPath } from "../../shared/api/media.ts";
 import { newId } from "../../shared/ids.ts";
 import { type Attachment, getMessage, sendMessage } from "../../shared/room-doc/index.ts";
-import { signUpAll, type TestUser } from "../helpers/api-client.ts";
+import { signUpAll, storedMessageIds, type TestUser } from "../helpers/api-client.ts";
 import { backendsUnderTest } from "../helpers/backends.ts";
 import { download, executable, PDF_BYTES, phonePhoto, png, upload } from "../helpers/media-fixtures.ts";
 import { connectSocket, openDocument } from "../helpers/sync-client.ts";
@@ -324,6 +324,22 @@ describe.each(backendsUnderTest())("media on %s", (backend) => {
     sendMessage(room.doc, { id: bens.id, sender_id: ana.id, content: "same id again" });
     await waitFor(() => room.refusals.length > 0, "the refusal");
     expect(room.refusals[0]).toMatchObject({ code: "message_id_taken", message: expect.stringContaining("nother room") });
+    // Nothing of it was stored; the same id sent again is refused at once; her room still takes a new message.
+    const socket2 = connectSocket(t.server.wsUrl);
+    cleanup.push(() => socket2.destroy());
+    const again = openDocument(socket2, `room:${elsewhere}`, ana.token);
+    await again.synced();
+    expect(await storedMessageIds(ana.api, elsewhere)).not.toContain(bens.id);
+    sendMessage(again.doc, { id: bens.id, sender_id: ana.id, content: "and once more" });
+    await waitFor(() => again.refusals.length > 0, "the second refusal");
+    expect(again.refusals[0]?.code).toBe("message_id_taken");
+    const socket3 = connectSocket(t.server.wsUrl);
+    cleanup.push(() => socket3.destroy());
+    const fresh = openDocument(socket3, `room:${elsewhere}`, ana.token);
+    await fresh.synced();
+    const mine = sendMessage(fresh.doc, { sender_id: ana.id, content: "a new id" });
+    await waitFor(async () => (await storedMessageIds(ana.api, elsewhere)).includes(mine.id), "her new message to be stored");
+    expect((await ben.api.get(`/api/v1/chat/messages/${roomId}`)).body.items.map((m: { id: string }) => m.id)).toContain(bens.id);
 
     // Ben's photo is untouched by any of it, and cleanup keeps it.
     await cleanUpMedia(t.server.context.db, t.server.context.media.store, 24);
