@@ -129,6 +129,13 @@ function print(title: string, rows: Row[]): void {
 }
 
 export async function clusterFigures(): Promise<void> {
+  // BENCH_CLUSTER_PARTS=many,across picks the parts (both by default).
+  const parts = (process.env.BENCH_CLUSTER_PARTS ?? "many,across").split(",");
+  if (parts.includes("many")) await manyRooms();
+  if (parts.includes("across")) await acrossProcesses();
+}
+
+async function manyRooms(): Promise<void> {
   const seconds = Number(process.env.BENCH_CLUSTER_SECONDS ?? 8);
   const rates = (process.env.BENCH_CLUSTER_RATES ?? "600,1200").split(",").map(Number);
   const many: Row[] = [];
@@ -149,7 +156,9 @@ export async function clusterFigures(): Promise<void> {
     }
   }
   print(`Many rooms: 100 rooms of 3, ${seconds} s at each offered rate, on 1 and 2 processes`, many);
+}
 
+async function acrossProcesses(): Promise<void> {
   const messages = Number(process.env.BENCH_CLUSTER_ONE_ROOM_MESSAGES ?? 1500);
   const rate = Number(process.env.BENCH_CLUSTER_ONE_ROOM_RATE ?? 150);
   const oneRoom = (processes: number, placement: Shape["placement"], scenario: string) =>
