@@ -10,10 +10,11 @@ import { newId } from "../shared/ids.ts";
 import { sendMessage } from "../shared/room-doc/index.ts";
 import { signUp } from "../test/helpers/api-client.ts";
 import { createThrowawayDatabase, TEST_REDIS_URL } from "../test/helpers/backends.ts";
+import { RawRoomSocket } from "../test/helpers/raw-room-socket.ts";
 import { type ServerProcess, spawnServer } from "../test/helpers/server-process.ts";
 import { waitFor } from "../test/helpers/wait-for.ts";
 import { cpuSeconds } from "./process-cpu.ts";
-import { connect, type Member, open, RAISED_LIMITS, sleepUntil, TEXT, watchReaders } from "./room-clients.ts";
+import { type Arrivals, connect, type Member, open, RAISED_LIMITS, sleepUntil, TEXT, watchReaders } from "./room-clients.ts";
 import { percentile, progress } from "./stats.ts";
 
 interface Shape {
@@ -25,6 +26,11 @@ interface Shape {
   placement: (room: number, member: number) => number;
   messages: number;
   ratePerSecond: number;
+  /**
+   * Readers as raw sockets that only look for the awaited ids in what the server sends (no Yjs),
+   * so the bench process, on the same 2 cores, is not what limits a many-rooms run.
+   */
+  rawReaders?: boolean;
 }
 
 interface Row {
@@ -39,7 +45,31 @@ interface Row {
   busiestCore: number;
 }
 
+/** Per room, the ids sent and how many of its raw readers have yet to find each (few at a time). */
+const awaitedIn = new Map<string, Map<string, number>>();
+
+/** Count an arrival at `socket` when a frame for `room` holds the bytes of an id sent to it. */
+function watchRaw(socket: RawRoomSocket, room: string, arrivals: Arrivals): void {
+  const awaited = awaitedIn.get(room) ?? new Map<string, number>();
+  awaitedIn.set(room, awaited);
+  const seen = new Set<string>();
+  socket.onSync = (frame) => {
+    const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    for (const [id, remaining] of awaited) {
+      if (seen.has(id) || bytes.indexOf(id) < 0) continue;
+      seen.add(id);
+      if (remaining <= 1) awaited.delete(id);
+      else awaited.set(id, remaining - 1);
+      const now = performance.now();
+      arrivals.latencies.push(now - (arrivals.sentAt.get(id) as number));
+      arrivals.count++;
+      arrivals.last = now;
+    }
+  };
+}
+
 async function run(scenario: string, shape: Shape): Promise<Row> {
+  awaitedIn.clear();
   progress(`${scenario}: ${shape.processes} process(es), ${shape.rooms} room(s) of ${shape.perRoom}, ${shape.ratePerSecond}/s`);
   const database = await createThrowawayDatabase("postgres");
   const env = {
@@ -74,14 +104,27 @@ async function run(scenario: string, shape: Shape): Promise<Row> {
       body: JSON.stringify({ type: "group", name: "Bench", participant_ids: rest.map((u) => u.id) }),
     });
     const name = `room:${((await res.json()) as { id: string }).id}`;
-    const docs = inRoom.map((user, m) => open(memberOn(user, shape.placement(r, m)), name));
-    rooms.push({ writer: owner as (typeof users)[number], writerDoc: docs[0], readers: docs.slice(1) });
+    const writerDoc = open(memberOn(owner as (typeof users)[number], shape.placement(r, 0)), name);
+    const readers = shape.rawReaders
+      ? []
+      : rest.map((user, m) => open(memberOn(user as (typeof users)[number], shape.placement(r, m + 1)), name));
+    rooms.push({ name, writer: owner as (typeof users)[number], writerDoc, readers, readerUsers: rest });
   }
   const providers = [...sockets.values()].flatMap((m) => [...m.docs.values()].map((d) => d.provider));
   await waitFor(() => providers.every((p) => p.isSynced), "every provider to sync", 120_000);
 
   const arrivals = watchReaders(rooms.flatMap((room) => room.readers));
   const { sentAt, latencies } = arrivals;
+  const raw: RawRoomSocket[] = [];
+  if (shape.rawReaders) {
+    for (const [r, room] of rooms.entries()) {
+      for (const [m, user] of room.readerUsers.entries()) {
+        const socket = await RawRoomSocket.open((servers[shape.placement(r, m + 1)] as ServerProcess).wsUrl, room.name, user.token, 60_000);
+        raw.push(socket);
+        watchRaw(socket, room.name, arrivals);
+      }
+    }
+  }
   const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid as number));
   const start = performance.now();
   for (let i = 0; i < shape.messages; i++) {
@@ -89,6 +132,7 @@ async function run(scenario: string, shape: Shape): Promise<Row> {
     const room = rooms[i % rooms.length] as (typeof rooms)[number];
     const id = newId();
     sentAt.set(id, performance.now());
+    awaitedIn.get(room.name)?.set(id, room.readerUsers.length);
     if (room.writerDoc) sendMessage(room.writerDoc, { id, sender_id: room.writer.id, content: TEXT });
   }
   await waitFor(() => arrivals.count >= shape.messages * (shape.perRoom - 1), "every message at every reader", 300_000);
@@ -98,6 +142,7 @@ async function run(scenario: string, shape: Shape): Promise<Row> {
     for (const { provider } of m.docs.values()) provider.destroy();
     m.socket.destroy();
   }
+  for (const socket of raw) socket.close();
   for (const s of servers) await s.stop();
   await database.drop();
   return {
@@ -151,6 +196,7 @@ async function manyRooms(): Promise<void> {
           placement: (room) => room % processes,
           messages: seconds * rate,
           ratePerSecond: rate,
+          rawReaders: true,
         }),
       );
     }

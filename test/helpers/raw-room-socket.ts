@@ -33,6 +33,8 @@ export class RawRoomSocket {
   private closedReason: string | null = null;
   private refusal: string | null = null;
   private readonly waiters = new Set<() => void>();
+  /** Told of every sync message the server sends (other members' updates), as raw bytes. */
+  onSync: ((frame: Uint8Array) => void) | null = null;
 
   private constructor(
     private readonly ws: WebSocket,
@@ -107,6 +109,9 @@ export class RawRoomSocket {
           break;
         case MESSAGE.syncStatus:
           this.acks++;
+          break;
+        case MESSAGE.sync:
+          this.onSync?.(data);
           break;
         default:
         // Broadcasts of other members' updates, awareness: nothing to track.
