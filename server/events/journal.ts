@@ -67,22 +67,32 @@ export function decodeCursor(text: string): Cursor | null {
   return { xid: parse36(match[1] as string), id: parse36(match[2] as string) };
 }
 
-// Message events carry the sender's name and avatar as REST does, joined in the insert.
-const APPEND_SQL = `
+/**
+ * The insert of journal rows given as a JSON array in `rowsParam` (journalRows), in their order.
+ * Message events carry the sender's name and avatar as REST does, joined in the insert. A
+ * statement of its own (appendEvents) or a part of the mirror's (writeMirrors).
+ */
+export function appendEventsSql(rowsParam: string): string {
+  return `
   INSERT INTO chat_events (room_id, user_id, actor_id, kind, payload)
   SELECT (e->>'room_id')::uuid, (e->>'user_id')::uuid, (e->>'actor_id')::uuid, e->>'kind',
          CASE WHEN e->>'kind' LIKE 'message.%'
               THEN (e->'payload') || jsonb_build_object('sender_name', COALESCE(u.display_name, u.username), 'sender_avatar', u.avatar_url)
               ELSE e->'payload' END
-    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS d(e, n)
+    FROM jsonb_array_elements(${rowsParam}) WITH ORDINALITY AS d(e, n)
     LEFT JOIN users u ON e->>'kind' LIKE 'message.%' AND u.id = (e->'payload'->>'sender_id')::uuid
    ORDER BY n`;
+}
+
+/** Drafts as the JSON parameter appendEventsSql reads. */
+export function journalRows(drafts: JournalDraft[]): string {
+  return storableJson(drafts.map((d) => ({ room_id: d.roomId, user_id: d.userId, actor_id: d.actorId, kind: d.kind, payload: d.payload })));
+}
 
 /** Append drafts in one statement, in their order, inside the caller's transaction. */
 export async function appendEvents(tx: Queryable, drafts: JournalDraft[]): Promise<void> {
   if (drafts.length === 0) return;
-  const rows = drafts.map((d) => ({ room_id: d.roomId, user_id: d.userId, actor_id: d.actorId, kind: d.kind, payload: d.payload }));
-  await tx.query(APPEND_SQL, [storableJson(rows)]);
+  await tx.query(appendEventsSql("$1::jsonb"), [journalRows(drafts)]);
 }
 
 interface RawRow {

@@ -20,31 +20,10 @@ export interface MessageIdClaim {
   ids: string[];
 }
 
-/** Thrown inside a commit whose entry creates a message under an id another room already has. */
+/** Thrown inside a commit whose entry creates a message under an id another room already has (writeMirrors). */
 export class MessageIdTaken extends Error {
   constructor(readonly ids: string[]) {
     super(`another room already has a message with id ${ids.join(", ")}`);
-  }
-}
-
-/**
- * Inside a commit: one lookup for every claim of the batch; throws MessageIdTaken naming the ids
- * of the first claim that another room already has. The WebSocket gate checks ids here rather
- * than before applying, so no update waits on the database to be judged (an honest client's ids
- * are fresh UUIDv7s; a reused one can only be an id already committed elsewhere, which this sees).
- */
-export async function assertMessageIdsFree(tx: Queryable, claims: MessageIdClaim[]): Promise<void> {
-  const ids = [...new Set(claims.flatMap((c) => c.ids))];
-  if (ids.length === 0) return;
-  const { rows } = await tx.query<{ message_id: string; room_id: string }>(
-    "SELECT message_id::text, room_id::text FROM chat_message_index WHERE message_id = ANY($1::uuid[])",
-    [ids],
-  );
-  if (rows.length === 0) return;
-  const roomOf = new Map(rows.map((r) => [r.message_id, r.room_id]));
-  for (const claim of claims) {
-    const taken = claim.ids.filter((id) => roomOf.has(id) && roomOf.get(id) !== claim.roomId);
-    if (taken.length > 0) throw new MessageIdTaken(taken);
   }
 }
 

@@ -2,8 +2,9 @@ import type * as Y from "yjs";
 import { getSequencedMessage, labelWithoutText, lastMessage } from "../../shared/room-doc/index.ts";
 import { storableJson, toStorableText } from "../../shared/text/storable.ts";
 import type { Queryable } from "../db/database.ts";
-import { appendEvents, type JournalDraft } from "../events/journal.ts";
+import { appendEventsSql, type JournalDraft, journalRows } from "../events/journal.ts";
 import { roomEventDrafts } from "../events/room-events.ts";
+import { type MessageIdClaim, MessageIdTaken } from "../messages/message-ids.ts";
 import type { Touched } from "./touched.ts";
 
 /**
@@ -103,26 +104,35 @@ export function roomMirror(doc: Y.Doc, roomId: string, touched: MirrorTouched, n
 
 /**
  * Write the mirrors of many changes (a batch of log entries, in the order they were applied) in
- * a handful of statements whatever their number: later changes of a message, a room's last
- * message or a member's marker supersede earlier ones. Every write is idempotent: the document is
- * the truth and replaying the mirror is harmless. Text goes through storableJson: a room stored
- * before NUL was refused must still mirror.
+ * one statement whatever their number (each part a data-modifying CTE on its own table): later
+ * changes of a message, a room's last message or a member's marker supersede earlier ones. Every
+ * write is idempotent: the document is the truth and replaying the mirror is harmless. Text goes
+ * through storableJson: a room stored before NUL was refused must still mirror.
+ *
+ * `claims` are the new message ids the batch's client updates create: the same statement reads
+ * which of them another room's index rows hold, and MessageIdTaken is thrown (the transaction is
+ * rolled back) for the first claim that reuses one.
  */
-export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[]): Promise<void> {
+export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[], claims: MessageIdClaim[] = []): Promise<void> {
   const index = new Map<string, { roomId: string; row: IndexRow }>();
-  const rooms = new Map<string, { set: { value: LastMessage } | null; edits: MessageFacts[]; newlySequenced: boolean }>();
+  const rooms = new Map<string, { set: { value: LastMessage } | null; edits: Map<string, MessageFacts>; newlySequenced: boolean }>();
   const receipts = new Map<string, { roomId: string; userId: string; seq: number; readAt: string }>();
   const events: JournalDraft[] = [];
   for (const mirror of mirrors) {
     events.push(...mirror.events);
     for (const row of mirror.index) index.set(row.id, { roomId: mirror.roomId, row });
-    const room = rooms.get(mirror.roomId) ?? { set: null, edits: [], newlySequenced: false };
+    const room = rooms.get(mirror.roomId) ?? { set: null, edits: new Map(), newlySequenced: false };
     room.newlySequenced ||= mirror.newlySequenced;
     if (mirror.last && "set" in mirror.last) {
       room.set = { value: mirror.last.set };
-      room.edits = [];
+      room.edits.clear();
     } else if (mirror.last) {
-      room.edits.push(...mirror.last.editOf);
+      for (const m of mirror.last.editOf) {
+        // An edit after a new last message in the same batch changes it only if it is that message.
+        if (room.set) {
+          if (room.set.value?.id === m.id) room.set.value = asLast(m);
+        } else room.edits.set(m.id, m);
+      }
     }
     rooms.set(mirror.roomId, room);
     for (const r of mirror.receipts) {
@@ -131,51 +141,105 @@ export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[]): Promis
       if (!known || known.seq < r.seq) receipts.set(key, { roomId: mirror.roomId, ...r });
     }
   }
+  const params: unknown[] = [];
+  const param = (value: unknown, type: string) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+  const parts: string[] = [];
   if (index.size > 0) {
-    const params: unknown[] = [];
-    const values = [...index.values()].map(({ roomId, row }) => {
-      params.push(row.id, roomId, row.seq, row.senderId, row.createdAt, row.isSystem, row.isDeleted, row.content);
-      const n = params.length;
-      return `($${n - 7}::uuid, $${n - 6}::uuid, $${n - 5}::bigint, $${n - 4}::uuid, $${n - 3}::timestamptz, $${n - 2}::boolean, $${n - 1}::boolean, $${n}::text)`;
-    });
-    await tx.query(
-      `INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content)
-       VALUES ${values.join(", ")}
-       ON CONFLICT (message_id) DO UPDATE SET seq = COALESCE(EXCLUDED.seq, chat_message_index.seq),
-         is_deleted = EXCLUDED.is_deleted, content = EXCLUDED.content
-       -- An id is one room's: another room's document never rewrites its row.
-       WHERE chat_message_index.room_id = EXCLUDED.room_id`,
-      params,
+    const values = [...index.values()].map(
+      ({ roomId, row }) =>
+        `(${param(row.id, "uuid")}, ${param(roomId, "uuid")}, ${param(row.seq, "bigint")}, ${param(row.senderId, "uuid")}, ${param(row.createdAt, "timestamptz")}, ${param(row.isSystem, "boolean")}, ${param(row.isDeleted, "boolean")}, ${param(row.content, "text")})`,
     );
+    parts.push(`indexed AS (
+      INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content)
+      VALUES ${values.join(", ")}
+      ON CONFLICT (message_id) DO UPDATE SET seq = COALESCE(EXCLUDED.seq, chat_message_index.seq),
+        is_deleted = EXCLUDED.is_deleted, content = EXCLUDED.content
+      -- An id is one room's: another room's document never rewrites its row.
+      WHERE chat_message_index.room_id = EXCLUDED.room_id
+      RETURNING 1)`);
   }
-  for (const [roomId, room] of rooms) {
-    if (room.set) {
-      await tx.query(
-        `UPDATE chat_rooms SET last_message = $2::jsonb,
-           last_message_at = CASE WHEN $3 THEN now() ELSE last_message_at END
-         WHERE id = $1`,
-        [roomId, room.set.value ? storableJson(room.set.value) : null, room.newlySequenced],
-      );
-    }
-    for (const m of room.edits) {
-      await tx.query(`UPDATE chat_rooms SET last_message = $3::jsonb WHERE id = $1 AND last_message->>'id' = $2`, [
-        roomId,
-        m.id,
-        storableJson(asLast(m)),
-      ]);
-    }
+  const set = [...rooms].flatMap(([roomId, room]) => (room.set ? [{ roomId, room, value: room.set.value }] : []));
+  if (set.length > 0) {
+    parts.push(`last_set AS (
+      UPDATE chat_rooms r SET last_message = v.last::jsonb,
+        last_message_at = CASE WHEN v.bump THEN now() ELSE r.last_message_at END
+      FROM unnest(${param(
+        set.map((s) => s.roomId),
+        "uuid[]",
+      )}, ${param(
+        set.map((s) => (s.value ? storableJson(s.value) : null)),
+        "text[]",
+      )}, ${param(
+        set.map((s) => s.room.newlySequenced),
+        "boolean[]",
+      )}) AS v(id, last, bump)
+      WHERE r.id = v.id
+      RETURNING 1)`);
+  }
+  const edits = [...rooms].flatMap(([roomId, room]) => [...room.edits.values()].map((m) => ({ roomId, m })));
+  if (edits.length > 0) {
+    // Of one room's edited messages at most one is its last message: one row matches.
+    parts.push(`last_edited AS (
+      UPDATE chat_rooms r SET last_message = v.last::jsonb
+      FROM unnest(${param(
+        edits.map((e) => e.roomId),
+        "uuid[]",
+      )}, ${param(
+        edits.map((e) => e.m.id),
+        "text[]",
+      )}, ${param(
+        edits.map((e) => storableJson(asLast(e.m))),
+        "text[]",
+      )}) AS v(id, message_id, last)
+      WHERE r.id = v.id AND r.last_message->>'id' = v.message_id
+      RETURNING 1)`);
   }
   if (receipts.size > 0) {
     const all = [...receipts.values()];
-    await tx.query(
-      `UPDATE chat_participants p SET last_read_seq = r.seq, last_read_at = r.read_at
-         FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[]) AS r(room_id, user_id, seq, read_at)
-        WHERE p.room_id = r.room_id AND p.user_id = r.user_id AND p.last_read_seq < r.seq`,
-      [all.map((r) => r.roomId), all.map((r) => r.userId), all.map((r) => r.seq), all.map((r) => r.readAt)],
-    );
+    parts.push(`receipts AS (
+      UPDATE chat_participants p SET last_read_seq = r.seq, last_read_at = r.read_at
+        FROM unnest(${param(
+          all.map((r) => r.roomId),
+          "uuid[]",
+        )}, ${param(
+          all.map((r) => r.userId),
+          "uuid[]",
+        )}, ${param(
+          all.map((r) => r.seq),
+          "bigint[]",
+        )}, ${param(
+          all.map((r) => r.readAt),
+          "timestamptz[]",
+        )}) AS r(room_id, user_id, seq, read_at)
+       WHERE p.room_id = r.room_id AND p.user_id = r.user_id AND p.last_read_seq < r.seq
+      RETURNING 1)`);
   }
   // Every event of the batch, in the order the changes were applied.
-  await appendEvents(tx, events);
+  if (events.length > 0) parts.push(`journaled AS (${appendEventsSql(param(journalRows(events), "jsonb"))} RETURNING 1)`);
+  const claimed = claims.flatMap((c) => c.ids.map((id) => ({ id, roomId: c.roomId })));
+  if (parts.length === 0 && claimed.length === 0) return;
+  // Read in the statement's snapshot: this batch's own index rows are not seen, committed ones are.
+  const taken =
+    claimed.length === 0
+      ? "SELECT NULL::text AS message_id WHERE false"
+      : `SELECT c.id::text AS message_id FROM unnest(${param(
+          claimed.map((c) => c.id),
+          "uuid[]",
+        )}, ${param(
+          claimed.map((c) => c.roomId),
+          "uuid[]",
+        )}) AS c(id, room_id)
+         JOIN chat_message_index i ON i.message_id = c.id AND i.room_id <> c.room_id`;
+  const { rows } = await tx.query<{ message_id: string | null }>(
+    parts.length === 0 ? taken : `WITH ${parts.join(",\n")}\n${taken}`,
+    params,
+  );
+  const reused = new Set(rows.flatMap((r) => (r.message_id ? [r.message_id] : [])));
+  const first = claims.find((c) => c.ids.some((id) => reused.has(id)));
+  if (first) throw new MessageIdTaken(first.ids.filter((id) => reused.has(id)));
 }
 
 /** The mirror of one change as a function of a transaction, for callers outside the log (repair, erase). */

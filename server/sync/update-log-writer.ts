@@ -2,7 +2,7 @@ import type { RoomLease } from "../cluster/room-leases.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { isDatabaseUnavailable, whenReachable } from "../db/unavailable.ts";
 import type { DocumentStore } from "../documents/document-store.ts";
-import { assertMessageIdsFree, type MessageIdClaim } from "../messages/message-ids.ts";
+import type { MessageIdClaim } from "../messages/message-ids.ts";
 import { type RoomMirror, writeMirrors } from "./room-effects.ts";
 
 /** Who made an update, as the log records it for operators. */
@@ -155,10 +155,6 @@ export class UpdateLogWriter {
       const documents = this.store.in(tx);
       const leases = entries.flatMap((e) => (e.lease ? [e.lease] : []));
       if (this.fence && leases.length > 0) await this.fence(tx, leases);
-      await assertMessageIdsFree(
-        tx,
-        entries.flatMap((e) => (e.messageIds ? [e.messageIds] : [])),
-      );
       // Shared locks, in one statement for the batch: appends never wait for each other, only for
       // a compaction of the same document.
       await documents.lockShared(entries.map((e) => e.documentName));
@@ -170,8 +166,12 @@ export class UpdateLogWriter {
         ),
       );
       for (const entry of entries) await entry.effects?.(tx);
-      const mirrors = entries.flatMap((e) => (e.mirror ? [e.mirror] : []));
-      if (mirrors.length > 0) await writeMirrors(tx, mirrors);
+      // The mirrors, and whether another room has a new message's id, in one statement.
+      await writeMirrors(
+        tx,
+        entries.flatMap((e) => (e.mirror ? [e.mirror] : [])),
+        entries.flatMap((e) => (e.messageIds ? [e.messageIds] : [])),
+      );
       return ids;
     });
     this.onCommit((performance.now() - started) / 1000);

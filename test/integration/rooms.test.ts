@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { editMessage, sendMessage } from "../../shared/room-doc/index.ts";
 import { signUpAll, type TestUser } from "../helpers/api-client.ts";
 import { backendsUnderTest } from "../helpers/backends.ts";
+import { connectSocket, openDocument } from "../helpers/sync-client.ts";
 import { useTestServer } from "../helpers/test-server.ts";
+import { waitFor } from "../helpers/wait-for.ts";
 
 describe.each(backendsUnderTest())("rooms on %s", (backend) => {
   const t = useTestServer(backend);
@@ -146,6 +149,33 @@ describe.each(backendsUnderTest())("rooms on %s", (backend) => {
     expect((await ana.api.post(`/api/v1/chat/messages/${last.id}/read`)).body.moved).toBe(true);
     const afterRead = (await ana.api.get("/api/v1/chat/rooms")).body.items.find((r: { id: string }) => r.id === withBen.id);
     expect(afterRead.unread_count).toBe(0);
+  });
+
+  it("shows an edit of the last message in the room list, not an edit of an older one, however the changes are batched", async () => {
+    const [ana, ben] = await users("ana", "ben");
+    const room = (await ana.api.post("/api/v1/chat/rooms", { participant_ids: [ben.id] })).body;
+    const lastIn = async () =>
+      ((await ana.api.get("/api/v1/chat/rooms")).body.items as Array<{ id: string; last_message: { content: string } | null }>).find(
+        (r) => r.id === room.id,
+      )?.last_message?.content;
+    const first = (await ben.api.post(`/api/v1/chat/messages/${room.id}`, { content: "first" })).body;
+    const second = (await ben.api.post(`/api/v1/chat/messages/${room.id}`, { content: "second" })).body;
+    expect((await ben.api.put(`/api/v1/chat/messages/${first.id}`, { content: "first, edited" })).status).toBe(200);
+    expect(await lastIn()).toBe("second");
+    expect((await ben.api.put(`/api/v1/chat/messages/${second.id}`, { content: "second, edited" })).status).toBe(200);
+    expect(await lastIn()).toBe("second, edited");
+    // A send and its edit written at once from a tab reach the server together and commit together.
+    const socket = connectSocket(t.server.wsUrl);
+    try {
+      const tab = openDocument(socket, `room:${room.id}`, ben.token);
+      await tab.synced();
+      const { id } = sendMessage(tab.doc, { sender_id: ben.id, content: "third" });
+      editMessage(tab.doc, { message_id: id, actor_id: ben.id, content: "third, fixed" });
+      editMessage(tab.doc, { message_id: second.id, actor_id: ben.id, content: "second, edited again" });
+      await waitFor(async () => (await lastIn()) === "third, fixed", "the room list to show the edited last message");
+    } finally {
+      socket.destroy();
+    }
   });
 
   it("mutes, archives and unarchives for me only", async () => {
