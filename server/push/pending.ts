@@ -13,48 +13,49 @@ export const FRIEND_REQUESTS_KEY = "friend_requests";
 const OFFLINE_SQL = "NOT EXISTS (SELECT 1 FROM presence_connections pc WHERE pc.user_id = m.user_id)";
 
 /**
- * Add newly accepted messages to the pending notifications of the room's members who would get
- * one: current members with a subscription, not connected, for whom roomNotificationFor says so.
- * A member's first message starts the collapse window (`due_at`); later ones only add to the
- * count and replace the preview, so the room makes one notification per window. A mention makes
- * the pending notification a mention, and keeps its text as the preview.
+ * Add newly accepted messages, per room, to the pending notifications of each room's members who
+ * would get one: current members with a subscription, not connected, for whom roomNotificationFor
+ * says so. One recipients query and one insert for every room at once, however many rooms and
+ * messages. A member's first message starts the room's collapse window (`due_at`); later ones only
+ * add to the count and replace the preview, so a room makes one notification per window. A
+ * mention makes the pending notification a mention, and keeps its text as the preview.
  */
 export async function addRoomMessages(
   db: Queryable,
-  roomId: string,
-  accepted: AcceptedMessage[],
+  acceptedByRoom: Map<string, AcceptedMessage[]>,
   collapseSeconds: number,
 ): Promise<number> {
   // System lines (member added, room renamed) notify nobody: most batches of a new room are only those.
-  if (!accepted.some((m) => m.type !== "system" && !m.deleted)) return 0;
-  const senders = [...new Set(accepted.map((m) => m.sender_id))];
-  const { rows: recipients } = await db.query<RoomRecipient>(
-    `SELECT m.user_id::text, u.username, m.is_muted, ${prefersSql("messages")} AS messages, ${prefersSql("mentions")} AS mentions,
+  const rooms = [...acceptedByRoom].filter(([, accepted]) => accepted.some((m) => m.type !== "system" && !m.deleted));
+  if (rooms.length === 0) return 0;
+  const senders = [...new Set(rooms.flatMap(([, accepted]) => accepted.map((m) => m.sender_id)))];
+  const { rows: recipients } = await db.query<RoomRecipient & { room_id: string }>(
+    `SELECT m.room_id::text, m.user_id::text, u.username, m.is_muted, ${prefersSql("messages")} AS messages, ${prefersSql("mentions")} AS mentions,
             ARRAY(SELECT b.blocked_id::text FROM user_blocks b WHERE b.blocker_id = m.user_id AND b.blocked_id::text = ANY($2::text[]))
               AS blocked_sender_ids
        FROM chat_participants m
        JOIN users u ON u.id = m.user_id
        LEFT JOIN push_preferences p ON p.user_id = m.user_id
-      WHERE m.room_id = $1 AND m.left_at IS NULL
+      WHERE m.room_id = ANY($1::uuid[]) AND m.left_at IS NULL
         AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = m.user_id)
         AND ${OFFLINE_SQL}`,
-    [roomId, senders],
+    [rooms.map(([roomId]) => roomId), senders],
   );
   const rows = recipients.flatMap((r) => {
-    const notification = roomNotificationFor(r, accepted);
-    return notification ? [{ user_id: r.user_id, ...notification }] : [];
+    const notification = roomNotificationFor(r, acceptedByRoom.get(r.room_id) ?? []);
+    return notification ? [{ user_id: r.user_id, room_id: r.room_id, collapse_key: roomCollapseKey(r.room_id), ...notification }] : [];
   });
   if (rows.length === 0) return 0;
   await db.query(
     `INSERT INTO push_pending (user_id, collapse_key, room_id, kind, count, sender_id, preview, due_at)
-     SELECT r.user_id, $2, $3::uuid, r.kind, r.count, r.sender_id, r.preview, now() + make_interval(secs => $4::float8)
-       FROM jsonb_to_recordset($1::jsonb) AS r(user_id uuid, kind text, count int, sender_id uuid, preview text)
+     SELECT r.user_id, r.collapse_key, r.room_id, r.kind, r.count, r.sender_id, r.preview, now() + make_interval(secs => $2::float8)
+       FROM jsonb_to_recordset($1::jsonb) AS r(user_id uuid, collapse_key text, room_id uuid, kind text, count int, sender_id uuid, preview text)
      ON CONFLICT (user_id, collapse_key) DO UPDATE SET
        count = push_pending.count + EXCLUDED.count,
        kind = CASE WHEN push_pending.kind = 'mention' THEN 'mention' ELSE EXCLUDED.kind END,
        sender_id = CASE WHEN push_pending.kind = 'mention' AND EXCLUDED.kind <> 'mention' THEN push_pending.sender_id ELSE EXCLUDED.sender_id END,
        preview = CASE WHEN push_pending.kind = 'mention' AND EXCLUDED.kind <> 'mention' THEN push_pending.preview ELSE EXCLUDED.preview END`,
-    [storableJson(rows), roomCollapseKey(roomId), roomId, collapseSeconds],
+    [storableJson(rows), collapseSeconds],
   );
   return rows.length;
 }

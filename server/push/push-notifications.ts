@@ -27,7 +27,7 @@ type PushConfig = Pick<
  */
 export class PushNotifications {
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** Messages accepted per room since the last fan-out: a busy room is one recipients query per batch, not per message. */
+  /** Messages accepted per room since the last fan-out: one recipients query for all of them, not one per message or room. */
   private readonly accepted = new Map<string, AcceptedMessage[]>();
   private fanOut: NodeJS.Timeout | null = null;
 
@@ -71,9 +71,9 @@ export class PushNotifications {
   private fanOutNow(): void {
     if (this.fanOut) clearTimeout(this.fanOut);
     this.fanOut = null;
-    for (const [roomId, accepted] of this.accepted) {
-      this.track(addRoomMessages(this.db, roomId, accepted, this.collapseSeconds), "room messages");
-    }
+    if (this.accepted.size === 0) return;
+    // Every room that accepted messages meanwhile, in one recipients query.
+    this.track(addRoomMessages(this.db, new Map(this.accepted), this.collapseSeconds), "room messages");
     this.accepted.clear();
   }
 

@@ -86,6 +86,20 @@ describe.each(backendsUnderTest())("push notifications on %s", (backend) => {
     expect(received(anas)).toEqual([]);
   });
 
+  it("notes messages of several rooms accepted at once, each room in its own notification for its own members", async () => {
+    const [ana, ben, cai] = await users("ana", "ben", "cai");
+    const runs = await groupOf(ana, "Runs", [ben, cai]);
+    const lifts = await groupOf(ana, "Lifts", [ben]);
+    const [bens, cais] = [await subscribe(ben), await subscribe(cai)];
+    // Sent together, so they are noted in one fan-out.
+    await Promise.all([say(ana, runs, "hill repeats"), say(ana, lifts, "squats"), say(ana, lifts, "then rows")]);
+    await waitFor(() => recorder.to(bens.endpoint).length === 2 && recorder.to(cais.endpoint).length === 1, "the notifications");
+    await settled();
+    const byRoom = (pushes: ReturnType<typeof received>) => Object.fromEntries(pushes.map((p) => [p.title, p.count]));
+    expect(byRoom(received(bens))).toEqual({ Runs: 1, Lifts: 2 });
+    expect(byRoom(received(cais))).toEqual({ Runs: 1 });
+  });
+
   it("sends nothing to the sender or to a member who is connected", async () => {
     const [ana, ben, cai] = await users("ana", "ben", "cai");
     const roomId = await groupOf(ana, "Lifts", [ben, cai]);
