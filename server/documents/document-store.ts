@@ -1,5 +1,6 @@
 import * as Y from "yjs";
 import type { Database, Queryable } from "../db/database.ts";
+import type { StatementParams } from "../db/statement-params.ts";
 
 // Namespace of the per-document advisory locks: appends take the shared lock, compaction and
 // rewrites the exclusive one, so nothing commits behind a snapshot's high-water mark.
@@ -93,6 +94,8 @@ export interface DocumentStore {
   changes(documentName: string): Promise<{ base: Uint8Array | null; changes: StoredChange[] }>;
   /** The statements of `tx`, a transaction of this database. */
   in(tx: Queryable): DocumentStoreTx;
+  /** The append as a part of a caller's statement (see `appendPart`), for a commit in one round trip. */
+  appendPart(rows: LogRow[], lockNames: string[], params: StatementParams): string;
 }
 
 /** The newest snapshot of a document and the log rows after it, through `q` (a transaction when locked). */
@@ -115,6 +118,29 @@ function docOf(parts: Uint8Array[], options: { gc: boolean } = { gc: true }): Y.
     for (const part of parts) Y.applyUpdate(doc, part);
   });
   return doc;
+}
+
+/**
+ * The update-log append as a part of a caller's statement (a CTE named `logged`, `RETURNING id`):
+ * the shared locks of `lockNames` are taken before any row takes its id (the rows are read from a
+ * join with them), then the rows are inserted in their order, so a commit writes its log rows and
+ * its relational mirror in one round trip. The same locks and ordering as `append`.
+ */
+export function appendPart(rows: LogRow[], lockNames: string[], params: StatementParams): string {
+  const values = rows.map(
+    (row, n) =>
+      `(${params.add(n, "int")}, ${params.add(row.documentName, "text")}, ${params.add(row.update, "bytea")}, ${params.add(row.origin, "text")}, ${params.add(row.userId, "uuid")}, ${params.add(row.connectionId, "text")})`,
+  );
+  return `locks AS MATERIALIZED (
+      SELECT count(pg_advisory_xact_lock_shared(${params.add(DOCUMENT_LOCK_CLASS, "int")}, hashtext(d))) AS n
+        FROM (SELECT d FROM unnest(${params.add([...new Set(lockNames)].sort(), "text[]")}) AS d ORDER BY d) AS sorted),
+    logged AS (
+      INSERT INTO document_updates (document_name, update, origin, user_id, connection_id)
+      SELECT v.document_name, v.update, v.origin, v.user_id, v.connection_id
+        FROM (VALUES ${values.join(", ")}) AS v(n, document_name, update, origin, user_id, connection_id)
+       CROSS JOIN locks
+       ORDER BY v.n
+      RETURNING id)`;
 }
 
 /** The document store over `db` (PostgreSQL or PGlite: the same statements). */
@@ -295,5 +321,6 @@ export function sqlDocumentStore(db: Database): DocumentStore {
     },
 
     in: inTransaction,
+    appendPart,
   };
 }

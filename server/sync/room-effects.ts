@@ -2,6 +2,7 @@ import type * as Y from "yjs";
 import { getSequencedMessage, labelWithoutText, lastMessage } from "../../shared/room-doc/index.ts";
 import { storableJson, toStorableText } from "../../shared/text/storable.ts";
 import type { Queryable } from "../db/database.ts";
+import { StatementParams } from "../db/statement-params.ts";
 import { appendEventsSql, type JournalDraft, journalRows } from "../events/journal.ts";
 import { roomEventDrafts } from "../events/room-events.ts";
 import { type MessageIdClaim, MessageIdTaken } from "../messages/message-ids.ts";
@@ -114,6 +115,37 @@ export function roomMirror(doc: Y.Doc, roomId: string, touched: MirrorTouched, n
  * rolled back) for the first claim that reuses one.
  */
 export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[], claims: MessageIdClaim[] = []): Promise<void> {
+  const params = new StatementParams();
+  const { parts, reusedIds } = mirrorStatement(mirrors, claims, params);
+  if (parts.length === 0 && reusedIds === null) return;
+  const { rows } = await tx.query<{ message_id: string }>(
+    `${parts.length > 0 ? `WITH ${parts.join(",\n")}\n` : ""}${reusedIds ?? "SELECT NULL::text AS message_id WHERE false"}`,
+    params.values,
+  );
+  throwIfReused(
+    claims,
+    rows.map((r) => r.message_id),
+  );
+}
+
+/** Throw MessageIdTaken for the first claim holding one of `reused` (ids another room's index rows hold). */
+export function throwIfReused(claims: MessageIdClaim[], reused: string[]): void {
+  if (reused.length === 0) return;
+  const ids = new Set(reused);
+  const first = claims.find((c) => c.ids.some((id) => ids.has(id)));
+  if (first) throw new MessageIdTaken(first.ids.filter((id) => ids.has(id)));
+}
+
+/**
+ * The parts (CTEs) of one statement that write a batch's mirrors, with their values added to
+ * `params`, and the select of the claimed ids another room already has (null when nothing is
+ * claimed), so a caller can send them with its own parts in one round trip (UpdateLogWriter).
+ */
+export function mirrorStatement(
+  mirrors: RoomMirror[],
+  claims: MessageIdClaim[],
+  params: StatementParams,
+): { parts: string[]; reusedIds: string | null } {
   const index = new Map<string, { roomId: string; row: IndexRow }>();
   const rooms = new Map<string, { set: { value: LastMessage } | null; edits: Map<string, MessageFacts>; newlySequenced: boolean }>();
   const receipts = new Map<string, { roomId: string; userId: string; seq: number; readAt: string }>();
@@ -141,11 +173,7 @@ export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[], claims:
       if (!known || known.seq < r.seq) receipts.set(key, { roomId: mirror.roomId, ...r });
     }
   }
-  const params: unknown[] = [];
-  const param = (value: unknown, type: string) => {
-    params.push(value);
-    return `$${params.length}::${type}`;
-  };
+  const param = (value: unknown, type: string) => params.add(value, type);
   const parts: string[] = [];
   if (index.size > 0) {
     const values = [...index.values()].map(
@@ -220,11 +248,10 @@ export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[], claims:
   // Every event of the batch, in the order the changes were applied.
   if (events.length > 0) parts.push(`journaled AS (${appendEventsSql(param(journalRows(events), "jsonb"))} RETURNING 1)`);
   const claimed = claims.flatMap((c) => c.ids.map((id) => ({ id, roomId: c.roomId })));
-  if (parts.length === 0 && claimed.length === 0) return;
   // Read in the statement's snapshot: this batch's own index rows are not seen, committed ones are.
-  const taken =
+  const reusedIds =
     claimed.length === 0
-      ? "SELECT NULL::text AS message_id WHERE false"
+      ? null
       : `SELECT c.id::text AS message_id FROM unnest(${param(
           claimed.map((c) => c.id),
           "uuid[]",
@@ -233,13 +260,7 @@ export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[], claims:
           "uuid[]",
         )}) AS c(id, room_id)
          JOIN chat_message_index i ON i.message_id = c.id AND i.room_id <> c.room_id`;
-  const { rows } = await tx.query<{ message_id: string | null }>(
-    parts.length === 0 ? taken : `WITH ${parts.join(",\n")}\n${taken}`,
-    params,
-  );
-  const reused = new Set(rows.flatMap((r) => (r.message_id ? [r.message_id] : [])));
-  const first = claims.find((c) => c.ids.some((id) => reused.has(id)));
-  if (first) throw new MessageIdTaken(first.ids.filter((id) => reused.has(id)));
+  return { parts, reusedIds };
 }
 
 /** The mirror of one change as a function of a transaction, for callers outside the log (repair, erase). */

@@ -1,9 +1,10 @@
 import type { RoomLease } from "../cluster/room-leases.ts";
 import type { Database, Queryable } from "../db/database.ts";
+import { StatementParams } from "../db/statement-params.ts";
 import { isDatabaseUnavailable, whenReachable } from "../db/unavailable.ts";
 import type { DocumentStore } from "../documents/document-store.ts";
 import type { MessageIdClaim } from "../messages/message-ids.ts";
-import { type RoomMirror, writeMirrors } from "./room-effects.ts";
+import { mirrorStatement, type RoomMirror, throwIfReused } from "./room-effects.ts";
 
 /** Who made an update, as the log records it for operators. */
 export type UpdateOrigin = "connection" | "rest" | "server";
@@ -152,27 +153,50 @@ export class UpdateLogWriter {
     const started = performance.now();
     const logged = entries.map((e) => e.update !== null && e.update.length > 0);
     const ids = await this.db.transaction(async (tx) => {
-      const documents = this.store.in(tx);
       const leases = entries.flatMap((e) => (e.lease ? [e.lease] : []));
       if (this.fence && leases.length > 0) await this.fence(tx, leases);
-      // Shared locks, in one statement for the batch: appends never wait for each other, only for
-      // a compaction of the same document.
-      await documents.lockShared(entries.map((e) => e.documentName));
-      const ids = await documents.append(
-        entries.flatMap((e, i) =>
-          logged[i] && e.update
-            ? [{ documentName: e.documentName, update: e.update, origin: e.origin, userId: e.userId, connectionId: e.connectionId }]
-            : [],
-        ),
-      );
       for (const entry of entries) await entry.effects?.(tx);
-      // The mirrors, and whether another room has a new message's id, in one statement.
-      await writeMirrors(
-        tx,
-        entries.flatMap((e) => (e.mirror ? [e.mirror] : [])),
-        entries.flatMap((e) => (e.messageIds ? [e.messageIds] : [])),
+      const rows = entries.flatMap((e, i) =>
+        logged[i] && e.update
+          ? [{ documentName: e.documentName, update: e.update, origin: e.origin, userId: e.userId, connectionId: e.connectionId }]
+          : [],
       );
-      return ids;
+      const claims = entries.flatMap((e) => (e.messageIds ? [e.messageIds] : []));
+      // One statement: the log rows (after the batch's shared locks: appends never wait for each
+      // other, only for a compaction of the same document), the relational mirrors, and which new
+      // message ids another room already has.
+      const params = new StatementParams();
+      const parts =
+        rows.length > 0
+          ? [
+              this.store.appendPart(
+                rows,
+                entries.map((e) => e.documentName),
+                params,
+              ),
+            ]
+          : [];
+      const mirror = mirrorStatement(
+        entries.flatMap((e) => (e.mirror ? [e.mirror] : [])),
+        claims,
+        params,
+      );
+      parts.push(...mirror.parts);
+      const selects = [
+        ...(rows.length > 0 ? ["SELECT 'logged' AS kind, id::text AS value FROM logged"] : []),
+        ...(mirror.reusedIds ? [`SELECT 'reused' AS kind, message_id AS value FROM (${mirror.reusedIds}) AS reused`] : []),
+      ];
+      if (parts.length === 0 && selects.length === 0) return [];
+      const { rows: out } = await tx.query<{ kind: "logged" | "reused"; value: string }>(
+        `${parts.length > 0 ? `WITH ${parts.join(",\n")}\n` : ""}${selects.length > 0 ? selects.join("\nUNION ALL ") : "SELECT NULL::text AS kind, NULL::text AS value WHERE false"}`,
+        params.values,
+      );
+      throwIfReused(
+        claims,
+        out.flatMap((r) => (r.kind === "reused" ? [r.value] : [])),
+      );
+      // One sequence, one statement, rows inserted in order: ids grow in the order of the rows.
+      return out.flatMap((r) => (r.kind === "logged" ? [Number(r.value)] : [])).sort((a, b) => a - b);
     });
     this.onCommit((performance.now() - started) / 1000);
     this.stats.commits += 1;

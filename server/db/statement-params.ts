@@ -1,0 +1,14 @@
+/**
+ * The parameters of one SQL statement built from several parts (CTEs written by different
+ * modules): each part adds its values and gets back their typed placeholders, numbered in one
+ * sequence, so the whole statement is sent in one round trip.
+ */
+export class StatementParams {
+  readonly values: unknown[] = [];
+
+  /** Add `value` and answer its placeholder cast to `type` (e.g. `$3::uuid[]`). */
+  add(value: unknown, type: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
+}
