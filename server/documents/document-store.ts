@@ -43,8 +43,6 @@ export interface StoredChange {
 
 /** The statements a transaction makes over stored documents (appends, locked loads, rewrites). */
 export interface DocumentStoreTx {
-  /** Take the shared lock of each document (appends never wait for each other, only for a compaction). */
-  lockShared(documentNames: string[]): Promise<void>;
   /** Append rows to the update log, in one statement; resolves with their log ids, in order. */
   append(rows: LogRow[]): Promise<number[]>;
   /** Load a document under its exclusive lock, held until the transaction ends. */
@@ -147,13 +145,6 @@ export function appendPart(rows: LogRow[], lockNames: string[], params: Statemen
 export function sqlDocumentStore(db: Database): DocumentStore {
   const inTransaction = (tx: Queryable): DocumentStoreTx => {
     const self: DocumentStoreTx = {
-      async lockShared(documentNames) {
-        if (documentNames.length === 0) return;
-        await tx.query("SELECT pg_advisory_xact_lock_shared($1, hashtext(n)) FROM unnest($2::text[]) AS n ORDER BY n", [
-          DOCUMENT_LOCK_CLASS,
-          [...new Set(documentNames)].sort(),
-        ]);
-      },
       async append(rows) {
         if (rows.length === 0) return [];
         const params: unknown[] = [];

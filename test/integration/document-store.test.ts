@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { sqlDocumentStore } from "../../server/documents/document-store.ts";
+import { StatementParams } from "../../server/db/statement-params.ts";
+import { type LogRow, sqlDocumentStore } from "../../server/documents/document-store.ts";
 import { backendsUnderTest, useMigratedDatabase } from "../helpers/backends.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
@@ -18,13 +19,40 @@ describe.each(backendsUnderTest())("the document store on %s", (backend) => {
   const t = useMigratedDatabase(backend);
   const store = () => sqlDocumentStore(t.db);
 
-  const append = (name: string, update: Uint8Array) =>
+  /** Append rows as the server's commit does: the store's part of one statement (appendPart). */
+  const appendRows = (rows: LogRow[]) =>
     t.db.transaction(async (tx) => {
-      await store().in(tx).lockShared([name]);
-      await store()
-        .in(tx)
-        .append([{ documentName: name, update, origin: "connection", userId: null, connectionId: "c1" }]);
+      const params = new StatementParams();
+      const part = store().appendPart(
+        rows,
+        rows.map((r) => r.documentName),
+        params,
+      );
+      const { rows: ids } = await tx.query<{ id: string }>(`WITH ${part} SELECT id::text FROM logged`, params.values);
+      return ids.map((r) => Number(r.id)).sort((a, b) => a - b);
     });
+  const append = (name: string, update: Uint8Array) =>
+    appendRows([{ documentName: name, update, origin: "connection", userId: null, connectionId: "c1" }]);
+
+  it("appends the rows of several documents in one statement, each in the order given", async () => {
+    const [first, second] = [`room:${crypto.randomUUID()}`, `room:${crypto.randomUUID()}`];
+    const [a, b] = [new Y.Doc(), new Y.Doc()];
+    const rows: LogRow[] = [
+      { documentName: first, update: change(a, "x", "1"), origin: "connection", userId: null, connectionId: "c1" },
+      { documentName: second, update: change(b, "y", "1"), origin: "rest", userId: null, connectionId: null },
+      { documentName: first, update: change(a, "x", "2"), origin: "server", userId: null, connectionId: null },
+    ];
+    const ids = await appendRows(rows);
+    expect(ids).toHaveLength(3);
+    const { changes } = await store().changes(first);
+    expect(changes.map((c) => [c.id, c.origin])).toEqual([
+      [ids[0], "connection"],
+      [ids[2], "server"],
+    ]);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, (await store().load(first))?.state as Uint8Array);
+    expect(contents(doc)).toEqual({ x: "2" });
+  });
 
   it("loads nothing for a document never stored, then the merge of everything appended", async () => {
     const name = `room:${crypto.randomUUID()}`;
