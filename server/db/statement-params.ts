@@ -12,3 +12,8 @@ export class StatementParams {
     return `$${this.values.length}::${type}`;
   }
 }
+
+/** `parts` (CTEs) as one statement ending in `select`. */
+export function withParts(parts: string[], select: string): string {
+  return parts.length === 0 ? select : `WITH ${parts.join(",\n")}\n${select}`;
+}

@@ -124,7 +124,7 @@ function docOf(parts: Uint8Array[], options: { gc: boolean } = { gc: true }): Y.
  * join with them), then the rows are inserted in their order, so a commit writes its log rows and
  * its relational mirror in one round trip. The same locks and ordering as `append`.
  */
-export function appendPart(rows: LogRow[], lockNames: string[], params: StatementParams): string {
+function appendPart(rows: LogRow[], lockNames: string[], params: StatementParams): string {
   const values = rows.map(
     (row, n) =>
       `(${params.add(n, "int")}, ${params.add(row.documentName, "text")}, ${params.add(row.update, "bytea")}, ${params.add(row.origin, "text")}, ${params.add(row.userId, "uuid")}, ${params.add(row.connectionId, "text")})`,

@@ -27,6 +27,14 @@ export class MessageIdTaken extends Error {
   }
 }
 
+/** Throw MessageIdTaken for the first claim holding one of `reused` (ids another room's index rows hold). */
+export function throwIfReused(claims: MessageIdClaim[], reused: string[]): void {
+  if (reused.length === 0) return;
+  const ids = new Set(reused);
+  const first = claims.find((c) => c.ids.some((id) => ids.has(id)));
+  if (first) throw new MessageIdTaken(first.ids.filter((id) => ids.has(id)));
+}
+
 // Enough to refuse any resend at once; an attacker cycling through more ids costs a reload each.
 const REMEMBERED_IDS = 10_000;
 

@@ -2,10 +2,10 @@ import type * as Y from "yjs";
 import { getSequencedMessage, labelWithoutText, lastMessage } from "../../shared/room-doc/index.ts";
 import { storableJson, toStorableText } from "../../shared/text/storable.ts";
 import type { Queryable } from "../db/database.ts";
-import { StatementParams } from "../db/statement-params.ts";
+import { StatementParams, withParts } from "../db/statement-params.ts";
 import { appendEventsSql, type JournalDraft, journalRows } from "../events/journal.ts";
 import { roomEventDrafts } from "../events/room-events.ts";
-import { type MessageIdClaim, MessageIdTaken } from "../messages/message-ids.ts";
+import { type MessageIdClaim, throwIfReused } from "../messages/message-ids.ts";
 import type { Touched } from "./touched.ts";
 
 /**
@@ -119,21 +119,13 @@ export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[], claims:
   const { parts, reusedIds } = mirrorStatement(mirrors, claims, params);
   if (parts.length === 0 && reusedIds === null) return;
   const { rows } = await tx.query<{ message_id: string }>(
-    `${parts.length > 0 ? `WITH ${parts.join(",\n")}\n` : ""}${reusedIds ?? "SELECT NULL::text AS message_id WHERE false"}`,
+    withParts(parts, reusedIds ?? "SELECT NULL::text AS message_id WHERE false"),
     params.values,
   );
   throwIfReused(
     claims,
     rows.map((r) => r.message_id),
   );
-}
-
-/** Throw MessageIdTaken for the first claim holding one of `reused` (ids another room's index rows hold). */
-export function throwIfReused(claims: MessageIdClaim[], reused: string[]): void {
-  if (reused.length === 0) return;
-  const ids = new Set(reused);
-  const first = claims.find((c) => c.ids.some((id) => ids.has(id)));
-  if (first) throw new MessageIdTaken(first.ids.filter((id) => ids.has(id)));
 }
 
 /**
@@ -173,12 +165,11 @@ export function mirrorStatement(
       if (!known || known.seq < r.seq) receipts.set(key, { roomId: mirror.roomId, ...r });
     }
   }
-  const param = (value: unknown, type: string) => params.add(value, type);
   const parts: string[] = [];
   if (index.size > 0) {
     const values = [...index.values()].map(
       ({ roomId, row }) =>
-        `(${param(row.id, "uuid")}, ${param(roomId, "uuid")}, ${param(row.seq, "bigint")}, ${param(row.senderId, "uuid")}, ${param(row.createdAt, "timestamptz")}, ${param(row.isSystem, "boolean")}, ${param(row.isDeleted, "boolean")}, ${param(row.content, "text")})`,
+        `(${params.add(row.id, "uuid")}, ${params.add(roomId, "uuid")}, ${params.add(row.seq, "bigint")}, ${params.add(row.senderId, "uuid")}, ${params.add(row.createdAt, "timestamptz")}, ${params.add(row.isSystem, "boolean")}, ${params.add(row.isDeleted, "boolean")}, ${params.add(row.content, "text")})`,
     );
     parts.push(`indexed AS (
       INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content)
@@ -194,13 +185,13 @@ export function mirrorStatement(
     parts.push(`last_set AS (
       UPDATE chat_rooms r SET last_message = v.last::jsonb,
         last_message_at = CASE WHEN v.bump THEN now() ELSE r.last_message_at END
-      FROM unnest(${param(
+      FROM unnest(${params.add(
         set.map((s) => s.roomId),
         "uuid[]",
-      )}, ${param(
+      )}, ${params.add(
         set.map((s) => (s.value ? storableJson(s.value) : null)),
         "text[]",
-      )}, ${param(
+      )}, ${params.add(
         set.map((s) => s.room.newlySequenced),
         "boolean[]",
       )}) AS v(id, last, bump)
@@ -212,13 +203,13 @@ export function mirrorStatement(
     // Of one room's edited messages at most one is its last message: one row matches.
     parts.push(`last_edited AS (
       UPDATE chat_rooms r SET last_message = v.last::jsonb
-      FROM unnest(${param(
+      FROM unnest(${params.add(
         edits.map((e) => e.roomId),
         "uuid[]",
-      )}, ${param(
+      )}, ${params.add(
         edits.map((e) => e.m.id),
         "text[]",
-      )}, ${param(
+      )}, ${params.add(
         edits.map((e) => storableJson(asLast(e.m))),
         "text[]",
       )}) AS v(id, message_id, last)
@@ -229,16 +220,16 @@ export function mirrorStatement(
     const all = [...receipts.values()];
     parts.push(`receipts AS (
       UPDATE chat_participants p SET last_read_seq = r.seq, last_read_at = r.read_at
-        FROM unnest(${param(
+        FROM unnest(${params.add(
           all.map((r) => r.roomId),
           "uuid[]",
-        )}, ${param(
+        )}, ${params.add(
           all.map((r) => r.userId),
           "uuid[]",
-        )}, ${param(
+        )}, ${params.add(
           all.map((r) => r.seq),
           "bigint[]",
-        )}, ${param(
+        )}, ${params.add(
           all.map((r) => r.readAt),
           "timestamptz[]",
         )}) AS r(room_id, user_id, seq, read_at)
@@ -246,16 +237,16 @@ export function mirrorStatement(
       RETURNING 1)`);
   }
   // Every event of the batch, in the order the changes were applied.
-  if (events.length > 0) parts.push(`journaled AS (${appendEventsSql(param(journalRows(events), "jsonb"))} RETURNING 1)`);
+  if (events.length > 0) parts.push(`journaled AS (${appendEventsSql(params.add(journalRows(events), "jsonb"))} RETURNING 1)`);
   const claimed = claims.flatMap((c) => c.ids.map((id) => ({ id, roomId: c.roomId })));
   // Read in the statement's snapshot: this batch's own index rows are not seen, committed ones are.
   const reusedIds =
     claimed.length === 0
       ? null
-      : `SELECT c.id::text AS message_id FROM unnest(${param(
+      : `SELECT c.id::text AS message_id FROM unnest(${params.add(
           claimed.map((c) => c.id),
           "uuid[]",
-        )}, ${param(
+        )}, ${params.add(
           claimed.map((c) => c.roomId),
           "uuid[]",
         )}) AS c(id, room_id)

@@ -1,10 +1,10 @@
 import type { RoomLease } from "../cluster/room-leases.ts";
 import type { Database, Queryable } from "../db/database.ts";
-import { StatementParams } from "../db/statement-params.ts";
+import { StatementParams, withParts } from "../db/statement-params.ts";
 import { isDatabaseUnavailable, whenReachable } from "../db/unavailable.ts";
 import type { DocumentStore } from "../documents/document-store.ts";
-import type { MessageIdClaim } from "../messages/message-ids.ts";
-import { mirrorStatement, type RoomMirror, throwIfReused } from "./room-effects.ts";
+import { type MessageIdClaim, throwIfReused } from "../messages/message-ids.ts";
+import { mirrorStatement, type RoomMirror } from "./room-effects.ts";
 
 /** Who made an update, as the log records it for operators. */
 export type UpdateOrigin = "connection" | "rest" | "server";
@@ -188,7 +188,7 @@ export class UpdateLogWriter {
       ];
       if (parts.length === 0 && selects.length === 0) return [];
       const { rows: out } = await tx.query<{ kind: "logged" | "reused"; value: string }>(
-        `${parts.length > 0 ? `WITH ${parts.join(",\n")}\n` : ""}${selects.length > 0 ? selects.join("\nUNION ALL ") : "SELECT NULL::text AS kind, NULL::text AS value WHERE false"}`,
+        withParts(parts, selects.length > 0 ? selects.join("\nUNION ALL ") : "SELECT NULL::text AS kind, NULL::text AS value WHERE false"),
         params.values,
       );
       throwIfReused(
