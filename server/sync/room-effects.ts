@@ -167,13 +167,15 @@ export function mirrorStatement(
   }
   const parts: string[] = [];
   if (index.size > 0) {
-    const values = [...index.values()].map(
-      ({ roomId, row }) =>
-        `(${params.add(row.id, "uuid")}, ${params.add(roomId, "uuid")}, ${params.add(row.seq, "bigint")}, ${params.add(row.senderId, "uuid")}, ${params.add(row.createdAt, "timestamptz")}, ${params.add(row.isSystem, "boolean")}, ${params.add(row.isDeleted, "boolean")}, ${params.add(row.content, "text")})`,
-    );
+    // Columns as arrays: a burst of thousands of messages stays a handful of parameters
+    // (PostgreSQL takes at most 65,535 in one statement).
+    const all = [...index.values()];
+    const column = (pick: (i: (typeof all)[number]) => unknown, type: string) => params.add(all.map(pick), `${type}[]`);
     parts.push(`indexed AS (
       INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content)
-      VALUES ${values.join(", ")}
+      SELECT * FROM unnest(${column((i) => i.row.id, "uuid")}, ${column((i) => i.roomId, "uuid")}, ${column((i) => i.row.seq, "bigint")},
+        ${column((i) => i.row.senderId, "uuid")}, ${column((i) => i.row.createdAt, "timestamptz")}, ${column((i) => i.row.isSystem, "boolean")},
+        ${column((i) => i.row.isDeleted, "boolean")}, ${column((i) => i.row.content, "text")})
       ON CONFLICT (message_id) DO UPDATE SET seq = COALESCE(EXCLUDED.seq, chat_message_index.seq),
         is_deleted = EXCLUDED.is_deleted, content = EXCLUDED.content
       -- An id is one room's: another room's document never rewrites its row.

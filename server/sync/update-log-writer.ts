@@ -31,6 +31,12 @@ export interface LogEntry {
   messageIds?: MessageIdClaim;
 }
 
+/**
+ * A commit's log rows are six parameters each and PostgreSQL takes at most 65,535 in a statement
+ * (its mirrors' columns are arrays): a longer queue commits in several transactions.
+ */
+const MAX_ENTRIES_PER_COMMIT = 5_000;
+
 interface Pending {
   entry: LogEntry;
   /** With the entry's log id (null when it had no update to log). */
@@ -88,8 +94,7 @@ export class UpdateLogWriter {
       // commit would be followed at once by another holding a single entry.
       await new Promise((resolve) => setImmediate(resolve));
       if (this.queue.length === 0) break;
-      const batch = this.withoutFailedOwners(this.queue);
-      this.queue = [];
+      const batch = this.withoutFailedOwners(this.queue.splice(0, MAX_ENTRIES_PER_COMMIT));
       if (batch.length === 0) continue;
       try {
         const ids = await this.commitWhenReachable(batch.map((p) => p.entry));

@@ -46,4 +46,28 @@ describe.each(backendsUnderTest())("the update log's group commit on %s", (backe
     expect(await stored("room:a")).toBe(1);
     expect(await stored("room:b")).toBe(2);
   });
+
+  it("stores a burst of more entries than one statement can carry parameters for (PostgreSQL: 65,535)", async () => {
+    const store = sqlDocumentStore(t.db);
+    const log = new UpdateLogWriter(t.db, store);
+    const writer = new Y.Doc();
+    const entries: LogEntry[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      const before = Y.encodeStateVector(writer);
+      writer.getMap("m").set(`k${i}`, i);
+      entries.push({
+        documentName: "room:burst",
+        update: Y.encodeStateAsUpdate(writer, before),
+        origin: "connection",
+        userId: null,
+        connectionId: null,
+      });
+    }
+    // Appended in one turn: one queue of 12,000 entries, six parameters each.
+    const ids = await Promise.all(entries.map((e) => log.append(e)));
+    expect(new Set(ids).size).toBe(12_000);
+    const loaded = new Y.Doc();
+    Y.applyUpdate(loaded, (await store.load("room:burst"))?.state as Uint8Array);
+    expect(loaded.getMap("m").size).toBe(12_000);
+  });
 });
