@@ -7,6 +7,7 @@ import { removeMediaOfMessage } from "../media/cleanup.ts";
 import type { MediaStore } from "../media/media-store.ts";
 import { closeReports, listReports } from "../moderation/reports.ts";
 import { suspendUser, unsuspendUser } from "../moderation/suspension.ts";
+import { repairRoom } from "../sync/mirror-rebuild.ts";
 import { type Actor, type AuditEntry, listAudit, recordAudit } from "./audit.ts";
 import { eraseMessage } from "./erase.ts";
 import { documentHistory, type HistoryEntry } from "./history.ts";
@@ -14,7 +15,7 @@ import { deleteStoredMessage } from "./moderator-delete.ts";
 import { Conflict, NotFound } from "./operations-errors.ts";
 import { setServerAdmin } from "./roles.ts";
 import { listRoomReports, type RoomReport, type RoomSort, roomMembers } from "./room-report.ts";
-import { type Mismatch, repairRoom, verifyRoom } from "./verify.ts";
+import { type Mismatch, verifyRoom } from "./verify.ts";
 
 /** A room's summary for `room <id>` and the admin page. */
 export interface RoomDetail extends RoomReport {

@@ -1,9 +1,9 @@
-import type * as Y from "yjs";
-import { allMessages, lastMessage, roomMaps } from "../../shared/room-doc/index.ts";
-import { firstUnstorableText, storableJson, toStorableText } from "../../shared/text/storable.ts";
+import { isDeepStrictEqual } from "node:util";
+import { allMessages, lastMessage, type MessageView, roomMaps } from "../../shared/room-doc/index.ts";
+import { storableJson, toStorableText } from "../../shared/text/storable.ts";
 import type { Database } from "../db/database.ts";
 import { sqlDocumentStore } from "../documents/document-store.ts";
-import { roomEffects } from "../sync/room-effects.ts";
+import { unstorableMessageIds } from "../sync/mirror-rebuild.ts";
 
 /** One way the relational side disagrees with a room's document. */
 export interface Mismatch {
@@ -32,7 +32,8 @@ export async function verifyRoom(db: Database, roomId: string): Promise<Mismatch
     sender_id: string;
     is_deleted: boolean;
     content: string | null;
-  }>("SELECT message_id, seq, sender_id, is_deleted, content FROM chat_message_index WHERE room_id = $1", [roomId]);
+    body: unknown;
+  }>("SELECT message_id, seq, sender_id, is_deleted, content, body FROM chat_message_index WHERE room_id = $1", [roomId]);
   const byId = new Map(indexed.map((r) => [r.message_id, r]));
   for (const m of messages) {
     if (m.seq === null) continue;
@@ -52,16 +53,31 @@ export async function verifyRoom(db: Database, roomId: string): Promise<Mismatch
     // The searchable text (migration 0011): a room mirrored before it has none until repaired.
     const text = m.type === "system" || m.deleted || m.content === null ? null : toStorableText(m.content);
     if (row && row.content !== text) report(`searchable text differs for message ${m.id}`, text, row.content);
+    // What REST pages show (migration 0015): a room mirrored before it has none until repaired.
+    const { seq: _seq, reactions: _reactions, ...stored } = m;
+    const body = JSON.parse(storableJson(stored));
+    if (row && !isDeepStrictEqual(row.body, body)) report(`page body differs for message ${m.id}`, body, row.body);
     byId.delete(m.id);
   }
   for (const extra of byId.keys()) report(`index has a message the document lacks: ${extra}`, null, extra);
   const counted = messages.filter((m) => m.seq !== null).length;
   if (counted !== indexed.length) report("message count", counted, indexed.length);
 
-  const { rows: room } = await db.query<{ last_message: { id?: string; content?: string | null } | null }>(
-    "SELECT last_message FROM chat_rooms WHERE id = $1",
+  const reactions = (list: MessageView[]) =>
+    list.flatMap((m) => Object.entries(m.reactions).flatMap(([emoji, users]) => users.map((u) => `${m.id}|${emoji}|${u}`))).sort();
+  const { rows: reacted } = await db.query<{ message_id: string; emoji: string; user_id: string }>(
+    "SELECT message_id, emoji, user_id FROM chat_message_reactions WHERE room_id = $1",
     [roomId],
   );
+  const inDocument = reactions(messages.filter((m) => m.seq !== null));
+  const inMirror = reacted.map((r) => `${r.message_id}|${r.emoji}|${r.user_id}`).sort();
+  if (!isDeepStrictEqual(inDocument, inMirror)) report("reactions", inDocument, inMirror);
+
+  const { rows: room } = await db.query<{ last_message: { id?: string; content?: string | null } | null; messages_mirrored: boolean }>(
+    "SELECT last_message, messages_mirrored FROM chat_rooms WHERE id = $1",
+    [roomId],
+  );
+  if (room[0] && !room[0].messages_mirrored) report("pages not mirrored yet (the first page read or --repair builds them)", true, false);
   const last = lastMessage(doc);
   const stored = room[0]?.last_message ?? null;
   // The mirror holds text as the database can (see shared/text/storable.ts).
@@ -85,59 +101,4 @@ export async function verifyRoom(db: Database, roomId: string): Promise<Mismatch
   }
   doc.destroy();
   return mismatches;
-}
-
-/**
- * Messages with a field holding text the database cannot store: an older release accepted NUL,
- * and such a message broke every later write of its room.
- */
-function unstorableMessageIds(doc: Y.Doc): string[] {
-  const ids: string[] = [];
-  for (const [id, map] of roomMaps(doc).messages) {
-    if (typeof map === "object" && map !== null && firstUnstorableText(Object.fromEntries((map as Y.Map<unknown>).entries())) !== null) {
-      ids.push(id);
-    }
-  }
-  return ids;
-}
-
-/** Replace each unstorable string in the room's messages with its storable form (U+FFFD for what cannot be kept). */
-function rewriteUnstorable(doc: Y.Doc, ids: string[]): void {
-  doc.transact(() => {
-    for (const id of ids) {
-      const map = roomMaps(doc).messages.get(id) as Y.Map<unknown>;
-      for (const [key, value] of map.entries()) {
-        if (firstUnstorableText(value) !== null) map.set(key, JSON.parse(storableJson(value)));
-      }
-    }
-  });
-}
-
-/**
- * Rebuild a room's relational mirror from its document, in one transaction: index rows for
- * every message (extra rows removed), the last message, and every member's read marker. Text the
- * database cannot store is first rewritten in the document itself, as a server change appended to
- * its log; then `rewritten` is true and live processes must drop their copy (documents_rewritten).
- */
-export async function repairRoom(db: Database, roomId: string): Promise<{ rewritten: boolean }> {
-  const stored = await sqlDocumentStore(db).loadAt(`room:${roomId}`);
-  const bad = unstorableMessageIds(stored);
-  stored.destroy();
-  return db.transaction(async (tx) => {
-    const { doc, changed } = await sqlDocumentStore(db)
-      .in(tx)
-      .appendChange(`room:${roomId}`, null, (d) => rewriteUnstorable(d, bad));
-    const ids = new Set(allMessages(doc).map((m) => m.id));
-    const receiptUsers = new Set([...roomMaps(doc).receipts.keys()]);
-    const effects = roomEffects(doc, roomId, { messageIds: ids, receiptUserIds: receiptUsers }, false);
-    const last = lastMessage(doc);
-    // The index is derived: drop the room's rows and write them again from the document.
-    await tx.query("DELETE FROM chat_message_index WHERE room_id = $1", [roomId]);
-    // Markers only move forward in normal operation; a repair sets them to what the document says.
-    await tx.query("UPDATE chat_participants SET last_read_seq = 0 WHERE room_id = $1", [roomId]);
-    await effects?.(tx);
-    await tx.query("UPDATE chat_rooms SET last_message = $2::jsonb WHERE id = $1", [roomId, last ? storableJson(last) : null]);
-    doc.destroy();
-    return { rewritten: changed };
-  });
 }

@@ -3,7 +3,7 @@ import { HttpError } from "../http/http-error.ts";
 
 // "<seq>.<id>": the id breaks a tie between two messages an older release gave one number, so a
 // page border between them skips neither. A bare "<seq>" (cursors handed out before) still pages.
-const CURSOR = /^([1-9][0-9]{0,14})(?:\.([0-9a-f-]{36}))?$/;
+const CURSOR = /^([1-9][0-9]{0,14})(?:\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?$/;
 
 /** The `next_cursor` of a page whose oldest message is at `position`. */
 export function messageCursor(position: MessagePosition): string {

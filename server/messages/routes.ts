@@ -2,8 +2,9 @@ import type { FastifyInstance } from "fastify";
 import { pageQuerySchema, uuidParam } from "../../shared/api/common.ts";
 import { mediaPath } from "../../shared/api/media.ts";
 import { messageCreateSchema, messageEditSchema, reactionCreateSchema } from "../../shared/api/messages.ts";
+import { roomDocumentName } from "../../shared/document-names.ts";
 import { newId } from "../../shared/ids.ts";
-import { getMessage, listMessages } from "../../shared/room-doc/index.ts";
+import { getMessage } from "../../shared/room-doc/index.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireUser } from "../auth/require-user.ts";
 import type { SessionUser } from "../auth/sessions.ts";
@@ -12,9 +13,11 @@ import { parse } from "../http/parse.ts";
 import { attachmentsByUploadId } from "../media/attachment-check.ts";
 import { AttachmentConflict, claimMedia, releaseMedia } from "../media/media-records.ts";
 import { isBlockedBetween } from "../rooms/blocking.ts";
+import { repairRoom } from "../sync/mirror-rebuild.ts";
 import { admit } from "./admission.ts";
 import { messageCursor, parseMessageCursor } from "./message-cursor.ts";
 import { messageIdsUsedElsewhere } from "./message-ids.ts";
+import { readMessagePage } from "./message-page.ts";
 import { toMessageResponses, withReceipts } from "./message-response.ts";
 import { asHttpError } from "./room-doc-errors.ts";
 import { messageSearchRoutes } from "./search.ts";
@@ -24,6 +27,8 @@ interface Membership {
   role: "admin" | "member";
   type: "direct" | "group";
   otherIds: string[];
+  /** Whether its pages can be read from the relational mirror (false for rooms older than migration 0015, until rebuilt). */
+  messagesMirrored: boolean;
 }
 
 /** /api/v1/chat/messages: the same room documents WebSocket clients edit, for clients without Yjs. */
@@ -36,8 +41,9 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       role: "admin" | "member";
       type: "direct" | "group";
       other_ids: string[];
+      messages_mirrored: boolean;
     }>(
-      `SELECT p.role, r.type,
+      `SELECT p.role, r.type, r.messages_mirrored,
               ARRAY(SELECT o.user_id::text FROM chat_participants o WHERE o.room_id = r.id AND o.user_id <> $2 AND o.left_at IS NULL) AS other_ids
          FROM chat_rooms r JOIN chat_participants p ON p.room_id = r.id AND p.user_id = $2 AND p.left_at IS NULL
         WHERE r.id = $1`,
@@ -45,7 +51,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     );
     const row = rows[0];
     if (!row) throw new HttpError("not_a_member", "You are not a member of this room.");
-    return { roomId, role: row.role, type: row.type, otherIds: row.other_ids };
+    return { roomId, role: row.role, type: row.type, otherIds: row.other_ids, messagesMirrored: row.messages_mirrored };
   }
 
   /** The room of a message, from the message-id index, and my membership in it. */
@@ -79,6 +85,17 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     return verdict.text;
   }
 
+  /**
+   * A room stored before pages were mirrored (migration 0015) is mirrored from its document once,
+   * under the document's lock, the first time a page of it is read; text an older release let in
+   * is made storable on the way, and live copies resync to it.
+   */
+  async function rebuildMirror(roomId: string): Promise<void> {
+    const { rewritten } = await repairRoom(db, roomId);
+    if (rewritten) await ctx.bus.publish({ type: "documents_rewritten", documentNames: [roomDocumentName(roomId)] });
+    ctx.logger.info({ room_id: roomId }, "mirrored the pages of a room stored before migration 0015");
+  }
+
   const messageIdParam = (params: unknown) => parse(uuidParam, (params as { message_id?: string }).message_id, "message_id");
 
   async function respondWith(roomId: string, messageId: string) {
@@ -96,9 +113,9 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const roomId = parse(uuidParam, (request.params as { room_id?: string }).room_id, "room_id");
     const query = parse(pageQuerySchema, request.query, "query");
     const before = query.before === undefined ? undefined : parseMessageCursor(query.before);
-    await membership(me, roomId);
-    // One synchronous read of the document, then the names: the page is consistent.
-    const items = await rooms.read(roomId, (doc) => withReceipts(doc, listMessages(doc, { before, limit: query.limit + 1 })));
+    const m = await membership(me, roomId);
+    if (!m.messagesMirrored) await rebuildMirror(roomId);
+    const items = await readMessagePage(db, roomId, { before, limit: query.limit + 1 });
     const more = items.length > query.limit;
     const page = more ? items.slice(1) : items;
     const oldest = page[0]?.view;

@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import { getSequencedMessage, labelWithoutText, lastMessage } from "../../shared/room-doc/index.ts";
+import { getSequencedMessage, labelWithoutText, lastMessage, parseReactionKey } from "../../shared/room-doc/index.ts";
 import { storableJson, toStorableText } from "../../shared/text/storable.ts";
 import type { Queryable } from "../db/database.ts";
 import { StatementParams, withParts } from "../db/statement-params.ts";
@@ -13,6 +13,8 @@ import type { Touched } from "./touched.ts";
  * records and gets journal events too; repair and erase pass only ids and write no events.
  */
 export type MirrorTouched = Pick<Touched, "messageIds" | "receiptUserIds"> & Partial<Touched>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isoOrNow(value: string): string {
   return Number.isNaN(Date.parse(value)) ? new Date().toISOString() : value;
@@ -54,6 +56,17 @@ interface IndexRow {
   isDeleted: boolean;
   /** The searchable text: none for system lines and deleted (or erased) messages. */
   content: string | null;
+  /** The stored fields as reads show them (JSON for `body`), so a REST page needs no document. */
+  body: string;
+}
+
+/** One reaction key that changed: present now (with the time added) or removed. */
+interface ReactionRow {
+  messageId: string;
+  emoji: string;
+  userId: string;
+  /** The time the document holds for it; null when the key is gone. */
+  reactedAt: string | null;
 }
 
 /**
@@ -69,6 +82,7 @@ export interface RoomMirror {
   last: ReturnType<typeof lastMessageChange> | null;
   newlySequenced: boolean;
   receipts: Array<{ userId: string; seq: number; readAt: string }>;
+  reactions: ReactionRow[];
   /** The live events of the change (chat_events), written with the mirror in one statement per batch. */
   events: JournalDraft[];
 }
@@ -83,8 +97,9 @@ export function roomMirror(doc: Y.Doc, roomId: string, touched: MirrorTouched, n
     const r = doc.getMap("receipts").get(userId) as { seq?: unknown; read_at?: unknown } | undefined;
     return r && typeof r.seq === "number" ? [{ userId, seq: r.seq, readAt: isoOrNow(String(r.read_at)) }] : [];
   });
+  const reactions = reactionRows(doc, touched.reactionKeys);
   const events = touched.messageFields ? roomEventDrafts(doc, roomId, touched, null) : [];
-  if (rows.length === 0 && receipts.length === 0 && events.length === 0) return undefined;
+  if (rows.length === 0 && receipts.length === 0 && reactions.length === 0 && events.length === 0) return undefined;
   return {
     roomId,
     index: rows.map((m) => ({
@@ -95,12 +110,31 @@ export function roomMirror(doc: Y.Doc, roomId: string, touched: MirrorTouched, n
       isSystem: m.type === "system",
       isDeleted: m.deleted,
       content: m.type === "system" || m.deleted || m.content === null ? null : toStorableText(m.content),
+      body: storableJson(withoutSeq(m)),
     })),
     last: rows.length > 0 ? lastMessageChange(doc, rows, newlySequenced) : null,
     newlySequenced,
     receipts,
+    reactions,
     events,
   };
+}
+
+function withoutSeq({ seq: _seq, ...stored }: MessageFacts) {
+  return stored;
+}
+
+/** The rows of the reaction keys that changed (malformed keys, which no write path makes, are skipped). */
+function reactionRows(doc: Y.Doc, keys: Set<string> | undefined): ReactionRow[] {
+  if (!keys || keys.size === 0) return [];
+  const reactions = doc.getMap<unknown>("reactions");
+  return [...keys].flatMap((key) => {
+    const parsed = parseReactionKey(key);
+    if (!parsed || !UUID.test(parsed.messageId) || !UUID.test(parsed.userId)) return [];
+    const at = reactions.get(key);
+    const emoji = toStorableText(parsed.emoji);
+    return [{ ...parsed, emoji, reactedAt: reactions.has(key) ? toStorableText(String(at)) : null }];
+  });
 }
 
 /**
@@ -142,8 +176,10 @@ export function mirrorStatement(
   const rooms = new Map<string, { set: { value: LastMessage } | null; edits: Map<string, MessageFacts>; newlySequenced: boolean }>();
   const receipts = new Map<string, { roomId: string; userId: string; seq: number; readAt: string }>();
   const events: JournalDraft[] = [];
+  const reactions = new Map<string, { roomId: string; row: ReactionRow }>();
   for (const mirror of mirrors) {
     events.push(...mirror.events);
+    for (const row of mirror.reactions) reactions.set(`${row.messageId}|${row.emoji}|${row.userId}`, { roomId: mirror.roomId, row });
     for (const row of mirror.index) index.set(row.id, { roomId: mirror.roomId, row });
     const room = rooms.get(mirror.roomId) ?? { set: null, edits: new Map(), newlySequenced: false };
     room.newlySequenced ||= mirror.newlySequenced;
@@ -172,16 +208,23 @@ export function mirrorStatement(
     const all = [...index.values()];
     const column = (pick: (i: (typeof all)[number]) => unknown, type: string) => params.add(all.map(pick), `${type}[]`);
     parts.push(`indexed AS (
-      INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content)
+      INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content, body)
       SELECT * FROM unnest(${column((i) => i.row.id, "uuid")}, ${column((i) => i.roomId, "uuid")}, ${column((i) => i.row.seq, "bigint")},
         ${column((i) => i.row.senderId, "uuid")}, ${column((i) => i.row.createdAt, "timestamptz")}, ${column((i) => i.row.isSystem, "boolean")},
-        ${column((i) => i.row.isDeleted, "boolean")}, ${column((i) => i.row.content, "text")})
+        ${column((i) => i.row.isDeleted, "boolean")}, ${column((i) => i.row.content, "text")}, ${column((i) => i.row.body, "jsonb")})
       ON CONFLICT (message_id) DO UPDATE SET seq = COALESCE(EXCLUDED.seq, chat_message_index.seq),
-        is_deleted = EXCLUDED.is_deleted, content = EXCLUDED.content
+        is_deleted = EXCLUDED.is_deleted, content = EXCLUDED.content, body = EXCLUDED.body
       -- An id is one room's: another room's document never rewrites its row.
       WHERE chat_message_index.room_id = EXCLUDED.room_id
       RETURNING 1)`);
   }
+  const deletedIds = [...index.values()].filter((i) => i.row.isDeleted).map((i) => i.row.id);
+  if (deletedIds.length > 0) {
+    // A deleted message shows no reactions, even one whose key survived a concurrent merge.
+    parts.push(`unreacted AS (
+      DELETE FROM chat_message_reactions WHERE message_id = ANY(${params.add(deletedIds, "uuid[]")}) RETURNING 1)`);
+  }
+  parts.push(...reactionParts([...reactions.values()], new Set(deletedIds), params));
   const set = [...rooms].flatMap(([roomId, room]) => (room.set ? [{ roomId, room, value: room.set.value }] : []));
   if (set.length > 0) {
     parts.push(`last_set AS (
@@ -254,6 +297,31 @@ export function mirrorStatement(
         )}) AS c(id, room_id)
          JOIN chat_message_index i ON i.message_id = c.id AND i.room_id <> c.room_id`;
   return { parts, reusedIds };
+}
+
+/** The CTEs that add and remove the reaction rows of a batch (the latest state of each key wins). */
+function reactionParts(all: Array<{ roomId: string; row: ReactionRow }>, deletedIds: Set<string>, params: StatementParams): string[] {
+  const added = all.filter((r) => r.row.reactedAt !== null && !deletedIds.has(r.row.messageId));
+  const removed = all.filter((r) => r.row.reactedAt === null && !deletedIds.has(r.row.messageId));
+  const parts: string[] = [];
+  if (added.length > 0) {
+    const column = (pick: (r: (typeof added)[number]) => unknown, type: string) => params.add(added.map(pick), `${type}[]`);
+    parts.push(`reacted AS (
+      INSERT INTO chat_message_reactions (room_id, message_id, emoji, user_id, reacted_at)
+      SELECT * FROM unnest(${column((r) => r.roomId, "uuid")}, ${column((r) => r.row.messageId, "uuid")}, ${column((r) => r.row.emoji, "text")},
+        ${column((r) => r.row.userId, "uuid")}, ${column((r) => r.row.reactedAt, "text")})
+      ON CONFLICT (message_id, emoji, user_id) DO UPDATE SET reacted_at = EXCLUDED.reacted_at
+      RETURNING 1)`);
+  }
+  if (removed.length > 0) {
+    const column = (pick: (r: (typeof removed)[number]) => unknown, type: string) => params.add(removed.map(pick), `${type}[]`);
+    parts.push(`unreacted_keys AS (
+      DELETE FROM chat_message_reactions r
+       USING unnest(${column((r) => r.row.messageId, "uuid")}, ${column((r) => r.row.emoji, "text")}, ${column((r) => r.row.userId, "uuid")}) AS k(message_id, emoji, user_id)
+       WHERE r.message_id = k.message_id AND r.emoji = k.emoji AND r.user_id = k.user_id
+      RETURNING 1)`);
+  }
+  return parts;
 }
 
 /** The mirror of one change as a function of a transaction, for callers outside the log (repair, erase). */

@@ -170,11 +170,12 @@ describe.each(backendsUnderTest())("operator tools on %s", (backend) => {
     ]);
     await t.server.context.bus.publish({ type: "documents_rewritten", documentNames: [name] }); // as after a restart
 
-    const read = await ben.api.get(`/api/v1/chat/messages/${roomId}`);
-    expect(read.status).toBe(200);
-    expect(read.body.items.map((m: { id: string }) => m.id)).toContain(poison.id);
     const sent = await ben.api.post(`/api/v1/chat/messages/${roomId}`, { content: "Still works" });
     expect(sent.status).toBe(201);
+    // Loading the room accepted the old message and mirrored it as the database can hold it.
+    const read = await ben.api.get(`/api/v1/chat/messages/${roomId}`);
+    expect(read.status).toBe(200);
+    expect(read.body.items.map((m: { id: string }) => m.id)).toEqual(expect.arrayContaining([poison.id, sent.body.id]));
     const socket = connectSocket(t.server.wsUrl);
     const fresh = openDocument(socket, name, ana.token);
     await fresh.synced();

@@ -1,0 +1,186 @@
+/**
+ * Long-lived rooms: what opening and reading a room costs as its history grows (issue "Long-lived
+ * rooms"). For each size, one room is filled over the WebSocket (500 messages per update, as a
+ * client with a backlog sends), the server is restarted so every open is cold, and then:
+ *
+ * - the latest REST page (`limit=50`): the first request of the fresh process, then warm (median of 5);
+ * - a page 90% of the way back (`before` a tenth of the way up the sequence), warm;
+ * - a fresh Yjs client: time until synced and the bytes its socket received;
+ * - the server's resident memory before and with the room loaded.
+ *
+ * Run alone: `npx tsx bench/long-lived-rooms.ts` (BENCH_ROOM_SIZES=1000,10000,100000,
+ * BENCH_ROOMS_BACKEND=postgres|pglite). Figures only.
+ */
+import { readFileSync } from "node:fs";
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import { newId } from "../shared/ids.ts";
+import { sendMessage } from "../shared/room-doc/index.ts";
+import { ApiClient, signUp } from "../test/helpers/api-client.ts";
+import { type Backend, createThrowawayDatabase } from "../test/helpers/backends.ts";
+import { type ServerProcess, spawnServer } from "../test/helpers/server-process.ts";
+import { waitFor } from "../test/helpers/wait-for.ts";
+import { progress } from "./stats.ts";
+
+const TEXT = "Great session today, same time tomorrow? Bring the resistance bands.";
+const BATCH = 500;
+
+export interface LongLivedRoomFigures {
+  backend: Backend;
+  messages: number;
+  fillSeconds: number;
+  coldPageMs: number;
+  latestPageMs: number;
+  deepPageMs: number;
+  openMs: number;
+  openBytes: number;
+  rssBeforeMb: number;
+  rssLoadedMb: number;
+}
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await f();
+  return { ms: performance.now() - start, value };
+}
+
+/** A Yjs client on its own socket that counts every byte the socket receives. */
+function openCounted(wsUrl: string, name: string, token: string) {
+  const counter = { bytes: 0 };
+  class CountingWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      this.on("message", (data: Buffer) => {
+        counter.bytes += data.length;
+      });
+    }
+  }
+  const socket = new HocuspocusProviderWebsocket({ url: wsUrl, WebSocketPolyfill: CountingWebSocket });
+  const doc = new Y.Doc();
+  const provider = new HocuspocusProvider({ websocketProvider: socket, name, token, document: doc });
+  provider.attach();
+  return {
+    counter,
+    provider,
+    doc,
+    close: () => {
+      provider.destroy();
+      socket.destroy();
+    },
+  };
+}
+
+const serverEnv = (database: { env: Record<string, string | undefined> }) => ({
+  ...(database.env as Record<string, string>),
+  // The room is filled by one client at full speed: lift the per-user message limits.
+  MESSAGES_PER_MINUTE: "100000000",
+  MESSAGES_ABUSE_PER_TEN_MINUTES: "100000000",
+  MESSAGES_PER_ROOM_PER_MINUTE: "100000000",
+});
+
+async function fill(server: ServerProcess, size: number) {
+  const owner = await signUp(server.url, "coach");
+  const room = (await owner.api.post("/api/v1/chat/rooms", { type: "group", name: "Every day", participant_ids: [] })).body as {
+    id: string;
+  };
+  const writer = openCounted(server.wsUrl, `room:${room.id}`, owner.token);
+  await waitFor(() => writer.provider.isSynced, "the writer to sync", 60_000);
+  const started = performance.now();
+  for (let done = 0; done < size; done += BATCH) {
+    writer.doc.transact(() => {
+      for (let i = done; i < Math.min(size, done + BATCH); i++)
+        sendMessage(writer.doc, { id: newId(), sender_id: owner.id, content: `${TEXT} #${i}` });
+    });
+    // One batch in flight at a time: a backlog as a provider sends it, acknowledged before the next.
+    await waitFor(() => !writer.provider.hasUnsyncedChanges, "the batch to be stored", 300_000);
+  }
+  await waitFor(() => writer.doc.getMap("seq").size >= size, "every message to be numbered", 300_000);
+  const fillSeconds = (performance.now() - started) / 1000;
+  writer.close();
+  return { owner, roomId: room.id, fillSeconds };
+}
+
+async function measure(backend: Backend, size: number): Promise<LongLivedRoomFigures> {
+  progress(`long-lived room of ${size} messages on ${backend}`);
+  const database = await createThrowawayDatabase(backend);
+  const env = serverEnv(database);
+  let server = await spawnServer(env);
+  try {
+    const { owner, roomId, fillSeconds } = await fill(server, size);
+    await server.stop();
+    server = await spawnServer(env);
+    const api = new ApiClient(server.url, owner.token);
+    const page = async (query = "") => {
+      const response = await api.get(`/api/v1/chat/messages/${roomId}?limit=50${query}`);
+      if (response.status !== 200 || response.body.items.length !== 50) throw new Error(`page ${query}: ${response.status}`);
+    };
+    const rssBeforeMb = rssMb(server.child.pid as number);
+    const cold = await timed(() => page());
+    const latest: number[] = [];
+    const deep: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      latest.push((await timed(() => page())).ms);
+      deep.push((await timed(() => page(`&before=${Math.max(51, Math.round(size * 0.1))}`))).ms);
+    }
+    const reader = openCounted(server.wsUrl, `room:${roomId}`, owner.token);
+    const open = await timed(() => waitFor(() => reader.provider.isSynced, "a fresh client to sync", 300_000));
+    const rssLoadedMb = rssMb(server.child.pid as number);
+    const openBytes = reader.counter.bytes;
+    reader.close();
+    return {
+      backend,
+      messages: size,
+      fillSeconds,
+      coldPageMs: cold.ms,
+      latestPageMs: median(latest),
+      deepPageMs: median(deep),
+      openMs: open.ms,
+      openBytes,
+      rssBeforeMb,
+      rssLoadedMb,
+    };
+  } finally {
+    await server.stop();
+    await database.drop();
+  }
+}
+
+export async function longLivedRoomFigures(
+  sizes = (process.env.BENCH_ROOM_SIZES ?? "1000,10000,100000").split(",").map(Number),
+  backend = (process.env.BENCH_ROOMS_BACKEND ?? "postgres") as Backend,
+): Promise<LongLivedRoomFigures[]> {
+  const figures: LongLivedRoomFigures[] = [];
+  for (const size of sizes) figures.push(await measure(backend, size));
+  return figures;
+}
+
+export function printLongLivedRoomFigures(figures: LongLivedRoomFigures[]): void {
+  console.log("\nLong-lived rooms: one room filled over the WebSocket, server restarted, then read cold (ms, MB)");
+  console.log(
+    "| backend | messages | latest REST page, first / warm | page 90% back | fresh Yjs client: open | bytes received | server RSS before / loaded | fill s |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const f of figures) {
+    console.log(
+      `| ${f.backend} | ${f.messages.toLocaleString("en")} | ${f.coldPageMs.toFixed(1)} / ${f.latestPageMs.toFixed(1)} | ${f.deepPageMs.toFixed(1)} | ${f.openMs.toFixed(0)} | ${(f.openBytes / 1e6).toFixed(2)} MB | ${f.rssBeforeMb.toFixed(0)} / ${f.rssLoadedMb.toFixed(0)} | ${f.fillSeconds.toFixed(1)} |`,
+    );
+  }
+  const [small, ...rest] = figures;
+  for (const big of rest) {
+    if (!small) break;
+    const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "–");
+    console.log(
+      `${big.messages / small.messages}x the history: latest page ${ratio(big.latestPageMs, small.latestPageMs)}x, first page ${ratio(big.coldPageMs, small.coldPageMs)}x, deep page ${ratio(big.deepPageMs, small.deepPageMs)}x, open ${ratio(big.openMs, small.openMs)}x, bytes ${ratio(big.openBytes, small.openBytes)}x`,
+    );
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printLongLivedRoomFigures(await longLivedRoomFigures());
+  process.exit(0);
+}

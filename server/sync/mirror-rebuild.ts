@@ -1,0 +1,66 @@
+import type * as Y from "yjs";
+import { allMessages, lastMessage, roomMaps } from "../../shared/room-doc/index.ts";
+import { firstUnstorableText, storableJson } from "../../shared/text/storable.ts";
+import type { Database } from "../db/database.ts";
+import { sqlDocumentStore } from "../documents/document-store.ts";
+import { roomEffects } from "./room-effects.ts";
+
+/**
+ * Messages with a field holding text the database cannot store: an older release accepted NUL,
+ * and such a message broke every later write of its room.
+ */
+export function unstorableMessageIds(doc: Y.Doc): string[] {
+  const ids: string[] = [];
+  for (const [id, map] of roomMaps(doc).messages) {
+    if (typeof map === "object" && map !== null && firstUnstorableText(Object.fromEntries((map as Y.Map<unknown>).entries())) !== null) {
+      ids.push(id);
+    }
+  }
+  return ids;
+}
+
+/** Replace each unstorable string in the room's messages with its storable form (U+FFFD for what cannot be kept). */
+function rewriteUnstorable(doc: Y.Doc, ids: string[]): void {
+  doc.transact(() => {
+    for (const id of ids) {
+      const map = roomMaps(doc).messages.get(id) as Y.Map<unknown>;
+      for (const [key, value] of map.entries()) {
+        if (firstUnstorableText(value) !== null) map.set(key, JSON.parse(storableJson(value)));
+      }
+    }
+  });
+}
+
+/**
+ * Rebuild a room's relational mirror from its document, in one transaction: index rows for
+ * every message (extra rows removed), the last message, and every member's read marker. Text the
+ * database cannot store is first rewritten in the document itself, as a server change appended to
+ * its log; then `rewritten` is true and live processes must drop their copy (documents_rewritten).
+ */
+export async function repairRoom(db: Database, roomId: string): Promise<{ rewritten: boolean }> {
+  const stored = await sqlDocumentStore(db).loadAt(`room:${roomId}`);
+  const bad = unstorableMessageIds(stored);
+  stored.destroy();
+  return db.transaction(async (tx) => {
+    const { doc, changed } = await sqlDocumentStore(db)
+      .in(tx)
+      .appendChange(`room:${roomId}`, null, (d) => rewriteUnstorable(d, bad));
+    const ids = new Set(allMessages(doc).map((m) => m.id));
+    const receiptUsers = new Set([...roomMaps(doc).receipts.keys()]);
+    const reactionKeys = new Set([...roomMaps(doc).reactions.keys()]);
+    const effects = roomEffects(doc, roomId, { messageIds: ids, receiptUserIds: receiptUsers, reactionKeys }, false);
+    const last = lastMessage(doc);
+    // The index is derived: drop the room's rows and write them again from the document.
+    await tx.query("DELETE FROM chat_message_index WHERE room_id = $1", [roomId]);
+    await tx.query("DELETE FROM chat_message_reactions WHERE room_id = $1", [roomId]);
+    // Markers only move forward in normal operation; a repair sets them to what the document says.
+    await tx.query("UPDATE chat_participants SET last_read_seq = 0 WHERE room_id = $1", [roomId]);
+    await effects?.(tx);
+    await tx.query("UPDATE chat_rooms SET last_message = $2::jsonb, messages_mirrored = true WHERE id = $1", [
+      roomId,
+      last ? storableJson(last) : null,
+    ]);
+    doc.destroy();
+    return { rewritten: changed };
+  });
+}
