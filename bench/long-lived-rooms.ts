@@ -5,8 +5,8 @@
  *
  * - the latest REST page (`limit=50`): the first request of the fresh process, then warm (median of 5);
  * - a page 90% of the way back (`before` a tenth of the way up the sequence), warm;
- * - a fresh Yjs client: time until synced and the bytes its socket received;
- * - the server's resident memory before and with the room loaded.
+ * - after another restart, a fresh Yjs client: time until synced and the bytes its socket received;
+ * - the server's resident memory before that open and with the room loaded.
  *
  * Run alone: `npx tsx bench/long-lived-rooms.ts` (BENCH_ROOM_SIZES=1000,10000,100000,
  * BENCH_ROOMS_BACKEND=postgres|pglite). Figures only.
@@ -55,8 +55,9 @@ function openCounted(wsUrl: string, name: string, token: string) {
   class CountingWebSocket extends WebSocket {
     constructor(...args: ConstructorParameters<typeof WebSocket>) {
       super(...args);
-      this.on("message", (data: Buffer) => {
-        counter.bytes += data.length;
+      // The provider asks for ArrayBuffers (binaryType); Buffers and fragments counted as well.
+      this.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
+        counter.bytes += Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
       });
     }
   }
@@ -119,7 +120,6 @@ async function measure(backend: Backend, size: number): Promise<LongLivedRoomFig
       const response = await api.get(`/api/v1/chat/messages/${roomId}?limit=50${query}`);
       if (response.status !== 200 || response.body.items.length !== 50) throw new Error(`page ${query}: ${response.status}`);
     };
-    const rssBeforeMb = rssMb(server.child.pid as number);
     const cold = await timed(() => page());
     const latest: number[] = [];
     const deep: number[] = [];
@@ -127,6 +127,10 @@ async function measure(backend: Backend, size: number): Promise<LongLivedRoomFig
       latest.push((await timed(() => page())).ms);
       deep.push((await timed(() => page(`&before=${Math.max(51, Math.round(size * 0.1))}`))).ms);
     }
+    // Restarted again: the Yjs open is cold whether or not the REST reads loaded the document.
+    await server.stop();
+    server = await spawnServer(env);
+    const rssBeforeOpenMb = rssMb(server.child.pid as number);
     const reader = openCounted(server.wsUrl, `room:${roomId}`, owner.token);
     const open = await timed(() => waitFor(() => reader.provider.isSynced, "a fresh client to sync", 300_000));
     const rssLoadedMb = rssMb(server.child.pid as number);
@@ -141,7 +145,7 @@ async function measure(backend: Backend, size: number): Promise<LongLivedRoomFig
       deepPageMs: median(deep),
       openMs: open.ms,
       openBytes,
-      rssBeforeMb,
+      rssBeforeMb: rssBeforeOpenMb,
       rssLoadedMb,
     };
   } finally {

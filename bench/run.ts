@@ -6,7 +6,8 @@
  * (user + sys of the server process / messages: on 2 cores this, not wall-clock throughput, is the
  * server's cost), p50/p99 delivery latency to the other 9 clients, and document bytes persisted per
  * message (update log + snapshots written during the run). Then the hot path, media, the social
- * graph, several processes (bench/cluster.ts) and the live event streams (bench/event-stream.ts). Figures only; nothing passes or fails.
+ * graph, several processes (bench/cluster.ts), the live event streams (bench/event-stream.ts) and
+ * long-lived rooms (bench/long-lived-rooms.ts). Figures only; nothing passes or fails.
  */
 import { spawn } from "node:child_process";
 import readline from "node:readline";
@@ -24,6 +25,7 @@ import { waitFor } from "../test/helpers/wait-for.ts";
 import { clusterFigures } from "./cluster.ts";
 import { type EventStreamFigures, eventStreamFigures, printEventStreamFigures } from "./event-stream.ts";
 import { hotPathFigures } from "./hot-path.ts";
+import { longLivedRoomFigures, printLongLivedRoomFigures } from "./long-lived-rooms.ts";
 import { mediaFigures } from "./media.ts";
 import { cpuSeconds } from "./process-cpu.ts";
 import { socialGraphFigures } from "./social-graph.ts";
@@ -306,4 +308,6 @@ if (process.env.BENCH_EVENTS !== "0") {
   for (const backend of BACKENDS) figures.push(await eventStreamFigures(backend));
   printEventStreamFigures(figures);
 }
+// Long-lived rooms: cold open, bytes to a new device and REST pages at 1,000 / 10,000 / 100,000 messages (BENCH_LONG_ROOMS=0 skips).
+if (process.env.BENCH_LONG_ROOMS !== "0") printLongLivedRoomFigures(await longLivedRoomFigures());
 process.exit(0);

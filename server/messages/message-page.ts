@@ -16,14 +16,18 @@ export async function readMessagePage(
   options: { before?: MessagePosition; limit: number },
 ): Promise<MessagesWithReceipts> {
   const { before, limit } = options;
+  // `seq <= $2` bounds the index range (room_id, seq), so a page far back starts where it is
+  // instead of filtering its way down from the newest; the id breaks a tie at the border.
   const { rows } = await db.query<{ seq: string | number; body: StoredMessage }>(
-    `SELECT seq, body FROM chat_message_index
-      WHERE room_id = $1 AND seq IS NOT NULL AND body IS NOT NULL
-        AND ($2::bigint IS NULL OR seq < $2 OR (seq = $2 AND message_id < $3::uuid))
-      ORDER BY seq DESC, message_id DESC
-      LIMIT $4`,
+    before === undefined
+      ? `SELECT seq, body FROM chat_message_index
+          WHERE room_id = $1 AND seq IS NOT NULL AND body IS NOT NULL
+          ORDER BY seq DESC, message_id DESC LIMIT $2`
+      : `SELECT seq, body FROM chat_message_index
+          WHERE room_id = $1 AND seq <= $3 AND (seq < $3 OR message_id < $4::uuid) AND body IS NOT NULL
+          ORDER BY seq DESC, message_id DESC LIMIT $2`,
     // A cursor without an id ("<seq>") stops before every message of that number.
-    [roomId, before?.seq ?? null, before?.id || "00000000-0000-0000-0000-000000000000", limit],
+    before === undefined ? [roomId, limit] : [roomId, limit, before.seq, before.id || "00000000-0000-0000-0000-000000000000"],
   );
   if (rows.length === 0) return [];
   const page = rows.reverse().map((r) => ({ ...r.body, seq: Number(r.seq) }));
