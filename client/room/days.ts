@@ -1,4 +1,4 @@
-import type { TimelineRow } from "./timeline.ts";
+import type { MessageRow, TimelineRow } from "./timeline.ts";
 
 /** A timeline row, or the separator above the first message of a day. */
 export type DayRow = TimelineRow | { kind: "day"; label: string; key: string };
@@ -35,4 +35,39 @@ export function withDays(rows: readonly TimelineRow[], now = new Date()): DayRow
     out.push(row);
   }
   return out;
+}
+
+/** One day of a windowed log: its heading and how many of the messages that follow belong to it. */
+export type DayGroup = { label: string; key: string; count: number };
+
+/** A message of a windowed log, with whether the "New messages" divider goes above it. */
+export type LogItem = MessageRow & { unreadAbove: boolean };
+
+/**
+ * `rows` as a windowed list wants them: one item per message (so an item's index is its message's),
+ * in groups of a day each whose heading the list keeps in view. The unread divider rides on the
+ * message below it.
+ */
+export function groupByDay(rows: readonly TimelineRow[], now = new Date()): { days: DayGroup[]; items: LogItem[] } {
+  const days: DayGroup[] = [];
+  const items: LogItem[] = [];
+  let day: DayGroup | null = null;
+  let unreadAbove = false;
+  for (const row of withDays(rows, now)) {
+    if (row.kind === "unread_divider") unreadAbove = true;
+    else if (row.kind === "day") {
+      day = { label: row.label, key: row.key, count: 0 };
+      days.push(day);
+    } else {
+      // Only a first message with no readable date comes before any heading.
+      if (!day) {
+        day = { label: "Earlier", key: "day-earlier", count: 0 };
+        days.push(day);
+      }
+      day.count += 1;
+      items.push({ ...row, unreadAbove });
+      unreadAbove = false;
+    }
+  }
+  return { days, items };
 }

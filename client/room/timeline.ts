@@ -6,6 +6,9 @@ export type MessageState = "waiting" | "saved" | "seen";
 /** One row of a room's timeline: a message, or the divider above the first unread one. */
 export type TimelineRow = { kind: "message"; message: MessageView; state: MessageState | null } | { kind: "unread_divider" };
 
+/** A timeline row holding a message. */
+export type MessageRow = Extract<TimelineRow, { kind: "message" }>;
+
 /**
  * The rows a room shows, from its messages in display order (accepted by sequence number, then my
  * unaccepted ones), the user's read marker as it was when the room was opened, and the highest

@@ -1,9 +1,9 @@
-import { useCallback, useMemo, useRef, useSyncExternalStore } from "react";
+import { useCallback, useMemo, useSyncExternalStore } from "react";
 import { allMessages, readBy, roomMaps } from "../../shared/room-doc/index.ts";
-import { withDays } from "../room/days.ts";
 import { buildTimeline } from "../room/timeline.ts";
 import { useChat, useDocValue } from "../session/chat-context.tsx";
 import { MessageItem } from "./MessageItem.tsx";
+import { MessageLog } from "./MessageLog.tsx";
 import { useLogScroll } from "./use-log-scroll.ts";
 
 const noop = () => {};
@@ -23,13 +23,11 @@ export function FormerRoomView({ roomId, onBack }: { roomId: string; onBack?: ()
   const receipts = useDocValue(doc, (d) => roomMaps(d).receipts.toJSON() as Record<string, { seq: number }>);
   const nameFor = useCallback((id: string) => (id === myId ? "You" : (info?.names[id] ?? "Someone")), [info, myId]);
   const othersRead = Math.max(0, ...Object.entries(receipts).flatMap(([userId, r]) => (userId === myId ? [] : [r.seq])));
-  const rows = withDays(buildTimeline(messages, myId, null, othersRead));
+  const timeline = useMemo(() => buildTimeline(messages, myId, null, othersRead), [messages, myId, othersRead]);
   const lastSeenMine = [...messages]
     .reverse()
     .find((m) => m.sender_id === myId && m.type !== "system" && m.seq !== null && othersRead >= m.seq);
-  const log = useRef<HTMLDivElement>(null);
-  const content = useRef<HTMLDivElement>(null);
-  const scroll = useLogScroll({ log, content, shown: messages.length, canLoadOlder: false, loadOlder: noop });
+  const scroll = useLogScroll({ canLoadOlder: false, loadOlder: noop });
   const title = info?.name ?? "Group";
   const notice = !info
     ? "You are no longer a member of this group."
@@ -48,36 +46,30 @@ export function FormerRoomView({ roomId, onBack }: { roomId: string; onBack?: ()
         <h2 id="room-title">{title}</h2>
         <p className="here">Read-only: you are not a member</p>
       </header>
-      <div ref={log} role="log" aria-label="Messages" className="log" onScroll={scroll.onScroll}>
-        <div ref={content} className="log-content">
-          {rows.map((row) =>
-            row.kind === "day" ? (
-              <h3 key={row.key} className="day">
-                <span>{row.label}</span>
-              </h3>
-            ) : row.kind === "message" ? (
-              <MessageItem
-                key={row.message.id}
-                message={row.message}
-                me={myId}
-                state={row.state}
-                senderName={nameFor(row.message.sender_id)}
-                quoted={null}
-                seenBy={row.message.id === lastSeenMine?.id ? readBy(doc, row.message.id).map((r) => nameFor(r.user_id)) : []}
-                mayDelete={false}
-                readOnly
-                onJumpTo={noop}
-                onReply={noop}
-                onEdit={noop}
-                onDelete={noop}
-                onReport={noop}
-                onToggleReaction={noop}
-              />
-            ) : null,
-          )}
-          {messages.length === 0 && <p className="empty">This device kept no messages of this group.</p>}
-        </div>
-      </div>
+      <MessageLog
+        rows={timeline}
+        firstIndex={0}
+        scroll={scroll}
+        footer={messages.length === 0 && <p className="empty">This device kept no messages of this group.</p>}
+        renderMessage={(row) => (
+          <MessageItem
+            message={row.message}
+            me={myId}
+            state={row.state}
+            senderName={nameFor(row.message.sender_id)}
+            quoted={null}
+            seenBy={row.message.id === lastSeenMine?.id ? readBy(doc, row.message.id).map((r) => nameFor(r.user_id)) : []}
+            mayDelete={false}
+            readOnly
+            onJumpTo={noop}
+            onReply={noop}
+            onEdit={noop}
+            onDelete={noop}
+            onReport={noop}
+            onToggleReaction={noop}
+          />
+        )}
+      />
       <p className="read-only removed-notice" role="status">
         {notice}
       </p>

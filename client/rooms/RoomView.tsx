@@ -16,7 +16,6 @@ import { refusedFiles } from "../media/outbox.ts";
 import { ReportDialog, type ReportSubject } from "../moderation/ReportDialog.tsx";
 import { reloadContentFilter, useContentFilter } from "../moderation/use-content-filter.ts";
 import { noteMessageSent } from "../push/push-moment.ts";
-import { withDays } from "../room/days.ts";
 import { buildTimeline, unreadFrom } from "../room/timeline.ts";
 import { MessageSearch } from "../search/MessageSearch.tsx";
 import { useChat, useDocValue, useUserView } from "../session/chat-context.tsx";
@@ -27,13 +26,14 @@ import { Composer } from "./Composer.tsx";
 import { FormerRoomView } from "./FormerRoomView.tsx";
 import { GroupSettingsDialog } from "./GroupSettingsDialog.tsx";
 import { MessageItem } from "./MessageItem.tsx";
+import { MessageLog } from "./MessageLog.tsx";
 import { RefusalNotice } from "./RefusalNotice.tsx";
 import { RoomHeader } from "./RoomHeader.tsx";
 import { useLogScroll } from "./use-log-scroll.ts";
 import { usePastNames } from "./use-past-names.ts";
 import { setTyping, useRoom } from "./use-room.ts";
 
-// Messages rendered at first; scrolling towards the top (or "Load older messages") shows more.
+// Messages shown at first; scrolling towards the top (or "Load older messages") shows this many more.
 const PAGE = 100;
 
 /**
@@ -59,7 +59,11 @@ export function RoomView({
   const { session, doc, refusal, dismissRefusal, peers } = useRoom(roomId);
   const messages = useDocValue(doc, allMessages);
   const receipts = useDocValue(doc, (d) => roomMaps(d).receipts.toJSON() as Record<string, { seq: number }>);
-  const [shown, setShown] = useState(PAGE);
+  // The oldest message shown, as an index into `messages`: set when they first arrive, so those
+  // arriving later add below and never move what the reader sees; older pages lower it.
+  const [oldestShown, setOldestShown] = useState<number | null>(null);
+  if (oldestShown === null && messages.length > 0) setOldestShown(Math.max(0, messages.length - PAGE));
+  const firstShown = Math.min(oldestShown ?? Number.POSITIVE_INFINITY, Math.max(0, messages.length - PAGE));
   const [replyTo, setReplyTo] = useState<MessageView | null>(null);
   const [editing, setEditing] = useState<MessageView | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -67,8 +71,6 @@ export function RoomView({
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [searching, setSearching] = useState(false);
   const [reporting, setReporting] = useState<ReportSubject | null>(null);
-  const log = useRef<HTMLDivElement>(null);
-  const logContent = useRef<HTMLDivElement>(null);
   // The message the log's single tab stop is on; null: the newest.
   const [activeId, setActiveId] = useState<string | null>(null);
 
@@ -91,8 +93,8 @@ export function RoomView({
   );
   const othersRead = Math.max(0, ...Object.entries(receipts).flatMap(([userId, r]) => (userId === myId ? [] : [r.seq])));
   const timeline = useMemo(
-    () => buildTimeline(messages.slice(-shown), myId, unreadAfter.current ?? null, othersRead),
-    [messages, shown, myId, othersRead],
+    () => buildTimeline(messages.slice(firstShown), myId, unreadAfter.current ?? null, othersRead),
+    [messages, firstShown, myId, othersRead],
   );
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
   const lastSeenMine = [...messages]
@@ -147,8 +149,8 @@ export function RoomView({
     }
   }, [messages, receipts, doc, myId]);
 
-  const loadOlder = useCallback(() => setShown((n) => n + PAGE), []);
-  const scroll = useLogScroll({ log, content: logContent, shown, canLoadOlder: shown < messages.length, loadOlder });
+  const loadOlder = useCallback(() => setOldestShown(Math.max(0, firstShown - PAGE)), [firstShown]);
+  const scroll = useLogScroll({ canLoadOlder: firstShown > 0, loadOlder });
 
   // Be present in this room's awareness, so the others see me here and typing. The server puts
   // my session's identity in `user` whatever this says (docs/api.md "Awareness").
@@ -157,43 +159,32 @@ export function RoomView({
   }, [session, myId, me.user]);
   const onTyping = useCallback((typing: boolean) => setTyping(session, typing), [session]);
 
+  // A message to bring into view, focused and highlighted, once it is among those shown.
+  const [revealing, setRevealing] = useState<string | null>(null);
   const jumpTo = useCallback(
     (id: string) => {
       const index = messages.findIndex((m) => m.id === id);
       if (index < 0) return false;
-      if (messages.length - index > shown) setShown(messages.length - index + 10);
+      if (index < firstShown) setOldestShown(Math.max(0, index - 10));
       scroll.release();
       setActiveId(id);
-      requestAnimationFrame(() => {
-        const target = document.getElementById(`m-${id}`);
-        target?.scrollIntoView({ block: "center" });
-        target?.focus({ preventScroll: true });
-        target?.classList.add("flash");
-        setTimeout(() => target?.classList.remove("flash"), 2500);
-      });
+      setRevealing(id);
       return true;
     },
-    [messages, shown, scroll],
+    [messages, firstShown, scroll],
   );
+  useEffect(() => {
+    const index = revealing ? messages.findIndex((m) => m.id === revealing) : -1;
+    if (!revealing || index < firstShown) return;
+    setRevealing(null);
+    // The list has one item per message shown.
+    scroll.reveal(index - firstShown, `m-${revealing}`, true);
+  }, [revealing, messages, firstShown, scroll]);
   // A search result opened here: shown in its context once the room's copy has it.
   const focused = useRef<string | null>(null);
   useEffect(() => {
     if (focusMessage && focused.current !== focusMessage && jumpTo(focusMessage)) focused.current = focusMessage;
   }, [focusMessage, jumpTo]);
-  // Arrow keys move the log's one tab stop from message to message.
-  const moveFocus = (event: React.KeyboardEvent<HTMLDivElement>) => {
-    const keys: Record<string, number> = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
-    const step = keys[event.key];
-    const current = (event.target as HTMLElement).closest("article");
-    if (step === undefined || !current || event.target !== current) return;
-    const all = [...(log.current?.querySelectorAll<HTMLElement>("article.message") ?? [])];
-    const at = all.indexOf(current);
-    const next = all[Math.max(0, Math.min(all.length - 1, Number.isFinite(step) ? at + step : step < 0 ? 0 : all.length - 1))];
-    if (!next) return;
-    event.preventDefault();
-    next.focus();
-    next.scrollIntoView({ block: "nearest" });
-  };
   const toggleReaction = (m: MessageView, emoji: string) =>
     act(() =>
       (m.reactions[emoji] ?? []).includes(myId)
@@ -211,7 +202,6 @@ export function RoomView({
       </section>
     );
   }
-  const rows = withDays(timeline);
   const newestId = [...timeline].reverse().find((r) => r.kind === "message")?.message.id ?? null;
   const tabStop = activeId && timeline.some((r) => r.kind === "message" && r.message.id === activeId) ? activeId : newestId;
 
@@ -244,75 +234,70 @@ export function RoomView({
         }}
         onDismiss={dismissRefusal}
       />
-      <div ref={log} role="log" aria-label="Messages" className="log" onScroll={scroll.onScroll} onKeyDown={moveFocus}>
-        <div ref={logContent} className="log-content">
-          {shown < messages.length && (
-            <button type="button" className="older" onClick={scroll.loadOlderKeepingPlace}>
+      <MessageLog
+        rows={timeline}
+        firstIndex={firstShown}
+        scroll={scroll}
+        header={
+          firstShown > 0 && (
+            <button type="button" className="older" onClick={loadOlder}>
               Load older messages
             </button>
-          )}
-          {rows.map((row) =>
-            row.kind === "day" ? (
-              <h3 key={row.key} className="day">
-                <span>{row.label}</span>
-              </h3>
-            ) : row.kind === "unread_divider" ? (
-              <div key="divider" className="divider">
-                <hr />
-                New messages
-              </div>
-            ) : (
-              <MessageItem
-                key={row.message.id}
-                message={row.message}
-                me={myId}
-                state={row.state}
-                senderName={nameFor(row.message.sender_id)}
-                quoted={quoteOf(row.message, byId, nameFor)}
-                seenBy={row.message.id === lastSeenMine?.id ? readBy(doc, row.message.id).map((r) => nameFor(r.user_id)) : []}
-                mayDelete={row.message.sender_id === myId || (room?.type === "group" && room.my_role === "admin")}
-                onJumpTo={jumpTo}
-                active={row.message.id === tabStop}
-                onActivate={() => setActiveId(row.message.id)}
-                onReply={() => {
-                  setEditing(null);
-                  setReplyTo(row.message);
-                }}
-                onEdit={() => {
-                  setReplyTo(null);
-                  setEditing(row.message);
-                }}
-                onDelete={() =>
-                  void confirm
-                    .ask({
-                      title: "Delete this message?",
-                      body: "It is deleted for everyone in this chat: they see “This message was deleted” instead.",
-                      confirm: "Delete for everyone",
-                    })
-                    .then(
-                      (yes) =>
-                        yes &&
-                        act(() =>
-                          deleteMessage(doc, { message_id: row.message.id, actor_id: myId, may_moderate: row.message.sender_id !== myId }),
-                        ),
-                    )
-                }
-                onReport={() =>
-                  setReporting({
-                    kind: "message",
-                    id: row.message.id,
-                    quote: (row.message.content ?? "").slice(0, 200),
-                    author: nameFor(row.message.sender_id),
-                  })
-                }
-                onToggleReaction={(emoji) => toggleReaction(row.message, emoji)}
-              />
-            ),
-          )}
-          <OutboxItems roomId={roomId} />
-          {messages.length === 0 && <p className="empty">No messages yet. Say hello!</p>}
-        </div>
-      </div>
+          )
+        }
+        footer={
+          <>
+            <OutboxItems roomId={roomId} />
+            {messages.length === 0 && <p className="empty">No messages yet. Say hello!</p>}
+          </>
+        }
+        renderMessage={(row) => (
+          <MessageItem
+            message={row.message}
+            me={myId}
+            state={row.state}
+            senderName={nameFor(row.message.sender_id)}
+            quoted={quoteOf(row.message, byId, nameFor)}
+            seenBy={row.message.id === lastSeenMine?.id ? readBy(doc, row.message.id).map((r) => nameFor(r.user_id)) : []}
+            mayDelete={row.message.sender_id === myId || (room?.type === "group" && room.my_role === "admin")}
+            onJumpTo={jumpTo}
+            active={row.message.id === tabStop}
+            onActivate={() => setActiveId(row.message.id)}
+            onReply={() => {
+              setEditing(null);
+              setReplyTo(row.message);
+            }}
+            onEdit={() => {
+              setReplyTo(null);
+              setEditing(row.message);
+            }}
+            onDelete={() =>
+              void confirm
+                .ask({
+                  title: "Delete this message?",
+                  body: "It is deleted for everyone in this chat: they see “This message was deleted” instead.",
+                  confirm: "Delete for everyone",
+                })
+                .then(
+                  (yes) =>
+                    yes &&
+                    act(() =>
+                      deleteMessage(doc, { message_id: row.message.id, actor_id: myId, may_moderate: row.message.sender_id !== myId }),
+                    ),
+                )
+            }
+            onReport={() =>
+              setReporting({
+                kind: "message",
+                id: row.message.id,
+                quote: (row.message.content ?? "").slice(0, 200),
+                author: nameFor(row.message.sender_id),
+              })
+            }
+            onToggleReaction={(emoji) => toggleReaction(row.message, emoji)}
+          />
+        )}
+      />
       <p className="typing" aria-live="polite">
         {typing.length > 0 ? `${typing.map((p) => p.name).join(", ")} ${typing.length === 1 ? "is" : "are"} typing…` : ""}
       </p>

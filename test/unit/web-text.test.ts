@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayLabel, withDays } from "../../client/room/days.ts";
+import { dayLabel, groupByDay, withDays } from "../../client/room/days.ts";
 import type { TimelineRow } from "../../client/room/timeline.ts";
 import { linkParts } from "../../client/ui/LinkedText.tsx";
 import { signupFieldErrors } from "../../client/ui/signup-errors.ts";
@@ -63,6 +63,29 @@ describe("day separators", () => {
       "Today",
       "c",
     ]);
+  });
+
+  it("groups a windowed log's messages by day, one item per message, the unread divider on the message below it", () => {
+    const row = (id: string, at: Date): TimelineRow => ({
+      kind: "message",
+      message: { id, created_at: at.toISOString() } as MessageView,
+      state: null,
+    });
+    const { days, items } = groupByDay(
+      [
+        row("a", new Date(2026, 11, 1, 9)),
+        row("b", new Date(2026, 11, 1, 22)),
+        { kind: "unread_divider" },
+        row("c", new Date(2026, 11, 2, 8)),
+        row("d", new Date(2026, 11, 2, 9)),
+      ],
+      now,
+    );
+    expect(days.map((d) => [d.label, d.count])).toEqual([
+      ["Yesterday", 2],
+      ["Today", 2],
+    ]);
+    expect(items.map((i) => (i.unreadAbove ? `new ${i.message.id}` : i.message.id))).toEqual(["a", "b", "new c", "d"]);
   });
 });
 
