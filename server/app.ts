@@ -32,6 +32,7 @@ import type { Logger } from "./logger.ts";
 import { scheduleMediaCleanup } from "./media/cleanup.ts";
 import { MediaLibrary, openMediaStore } from "./media/media-library.ts";
 import { mediaRoutes } from "./media/routes.ts";
+import { reissueInLiveSegment } from "./messages/reissue.ts";
 import { messageRoutes } from "./messages/routes.ts";
 import { Metrics } from "./metrics.ts";
 import { reportRoutes } from "./moderation/routes.ts";
@@ -135,6 +136,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     feed,
     replication,
     rooms: loadedRooms,
+    gate,
   } = createSyncServer({
     db,
     store,
@@ -160,7 +162,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     log,
     hocuspocus,
     loginLimiter: new LoginLimiter(db, config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS),
-    rooms: new RoomDocuments(hocuspocus, writer, loadedRooms, replication),
+    rooms: new RoomDocuments(hocuspocus, writer, loadedRooms, replication, db),
     messageRate,
     feed,
     push,
@@ -178,6 +180,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     events: new LiveEvents({ db, bus, logger: logger.child({ part: "events" }), hocuspocus, presence }),
     operatorToken: db.kind === "pglite" ? new OperatorToken(config.dataDir) : null,
   };
+  // A room's live segment fills and is sealed by its writer; the head then names the next one.
+  writer.segments = {
+    of: (document) => {
+      const room = loadedRooms.get(document.name, document);
+      return room && { segment: room.segment, firstSeq: room.firstSeq };
+    },
+    sealAt: config.SEGMENT_MESSAGES,
+    sealed: (roomId, next) => {
+      context.rooms
+        .write(roomId, { origin: "server", userId: null, connectionId: null }, "set_live_segment", { segment: next })
+        // The relational side already says it, and the head is told again when it next loads.
+        .catch((err: unknown) => logger.warn({ err, room_id: roomId, segment: next }, "could not name the live segment in the head"));
+    },
+  };
+  gate.reissue = (roomId, author, created) => reissueInLiveSegment(db, context.rooms, roomId, author, created);
   // Each commit of the update log may have journaled events (server/sync/room-effects.ts): wake the streams.
   const observeCommit = log.onCommit;
   log.onCommit = (seconds) => {

@@ -21,6 +21,12 @@ const envSchema = z.object({
   MESSAGES_ABUSE_PER_TEN_MINUTES: z.coerce.number().int().positive().default(1000),
   /** New messages per room per minute (all members) before acknowledgements are held back. */
   MESSAGES_PER_ROOM_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /**
+   * Accepted messages a room's live segment holds before the server seals it and new messages go
+   * to the next segment (docs/architecture.md "Long-lived rooms"); 0 never seals. Off by default
+   * until the client library and the web app follow a room's live segment.
+   */
+  SEGMENT_MESSAGES: z.coerce.number().int().nonnegative().default(0),
   /** Friend requests one user may send per hour (429 with Retry-After beyond). */
   FRIEND_REQUESTS_PER_HOUR: z.coerce.number().int().positive().default(20),
   /** Reports one user may file per hour (429 with Retry-After beyond). */

@@ -35,6 +35,10 @@ export const ERROR_CODES = {
     status: 409,
     action: "Wait until the message is saved, then mark it read.",
   },
+  segment_sealed: {
+    status: 409,
+    action: "Drop this copy of the segment and write new messages to the room's live segment (the head's meta.live_segment).",
+  },
   // The social graph (friends, requests, blocks).
   user_not_found: { status: 404, action: "Refresh: this user does not exist or is not visible to you." },
   friend_request_not_found: { status: 404, action: "Refresh the requests: this one does not exist or is not yours." },

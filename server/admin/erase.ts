@@ -1,10 +1,12 @@
 import type * as Y from "yjs";
+import { roomSegmentName } from "../../shared/document-names.ts";
 import { deleteMessage, getMessage } from "../../shared/room-doc/index.ts";
 import { writeUserView } from "../../shared/user-doc/index.ts";
 import type { Database } from "../db/database.ts";
 import { sqlDocumentStore } from "../documents/document-store.ts";
 import { eraseMessageEvents } from "../events/journal.ts";
 import { loadUserView } from "../feed/user-view.ts";
+import { segmentHolding } from "../rooms/segments.ts";
 import { roomEffects } from "../sync/room-effects.ts";
 import { NotFound } from "./operations-errors.ts";
 
@@ -17,7 +19,9 @@ import { NotFound } from "./operations-errors.ts";
  * caller tells live processes to reload them.
  */
 export async function eraseMessage(db: Database, roomId: string, messageId: string): Promise<string[]> {
-  const roomDocument = `room:${roomId}`;
+  // The segment that holds it (docs/architecture.md "Long-lived rooms"): the head for most rooms.
+  const segment = await segmentHolding(db, roomId, messageId);
+  const roomDocument = roomSegmentName(roomId, segment);
   const rewritten = await db.transaction(async (tx) => {
     // Rewritten, not appended to: nothing deleted survives in storage (DocumentStoreTx.rewrite).
     const rewriteStored = <T>(name: string, mutate: (doc: Y.Doc) => T) => sqlDocumentStore(db).in(tx).rewrite(name, mutate);
@@ -32,7 +36,7 @@ export async function eraseMessage(db: Database, roomId: string, messageId: stri
         receiptUserIds: new Set<string>(),
         messageFields: new Map([[messageId, new Set(["deleted"])]]),
       };
-      return roomEffects(doc, roomId, touched, false) ?? (async () => {});
+      return roomEffects(doc, roomId, touched, false, segment) ?? (async () => {});
     });
     if (!effects) throw new NotFound(`Room ${roomId} has no message ${messageId}.`);
     // The live-event journal's copies of the text go first; the deletion is journaled after.

@@ -1,7 +1,9 @@
+import { roomSegmentName } from "../../shared/document-names.ts";
 import { deleteMessage, getMessage } from "../../shared/room-doc/index.ts";
 import type { ClusterEvent } from "../cluster/bus.ts";
 import type { Database } from "../db/database.ts";
 import { sqlDocumentStore } from "../documents/document-store.ts";
+import { segmentHolding } from "../rooms/segments.ts";
 import { roomEffects } from "../sync/room-effects.ts";
 import { NotFound } from "./operations-errors.ts";
 
@@ -17,7 +19,8 @@ export async function deleteStoredMessage(
   messageId: string,
   actorUserId: string | null,
 ): Promise<void> {
-  const documentName = `room:${roomId}`;
+  const segment = await segmentHolding(db, roomId, messageId);
+  const documentName = roomSegmentName(roomId, segment);
   const changed = await db.transaction(async (tx) => {
     const { result, doc, changed } = await sqlDocumentStore(db)
       .in(tx)
@@ -34,7 +37,7 @@ export async function deleteStoredMessage(
       receiptUserIds: new Set<string>(),
       messageFields: new Map([[messageId, new Set(["deleted"])]]),
     };
-    await roomEffects(doc, roomId, touched, false)?.(tx);
+    await roomEffects(doc, roomId, touched, false, segment)?.(tx);
     doc.destroy();
     return changed;
   });

@@ -1,5 +1,5 @@
 import type { AdminReport, ReportResolve } from "../../shared/api/reports.ts";
-import { type RoomDocJSON, roomDocToJSON } from "../../shared/room-doc/index.ts";
+import { type RoomDocJSON, roomChainToJSON } from "../../shared/room-doc/index.ts";
 import type { ClusterEvent } from "../cluster/bus.ts";
 import type { Database } from "../db/database.ts";
 import { type DocumentStore, sqlDocumentStore } from "../documents/document-store.ts";
@@ -7,6 +7,7 @@ import { removeMediaOfMessage } from "../media/cleanup.ts";
 import type { MediaStore } from "../media/media-store.ts";
 import { closeReports, listReports } from "../moderation/reports.ts";
 import { suspendUser, unsuspendUser } from "../moderation/suspension.ts";
+import { roomDocumentNames } from "../rooms/segments.ts";
 import { repairRoom } from "../sync/mirror-rebuild.ts";
 import { type Actor, type AuditEntry, listAudit, recordAudit } from "./audit.ts";
 import { eraseMessage } from "./erase.ts";
@@ -122,25 +123,32 @@ export class AdminOperations {
     const [report] = await listRoomReports(this.db, { roomId });
     if (!report) throw new NotFound(`No room ${roomId}.`);
     await recordAudit(this.db, this.actor, "room", roomId);
-    const doc = await this.store.loadAt(`room:${roomId}`);
-    const json = roomDocToJSON(doc);
-    doc.destroy();
+    const json = await this.roomAt(roomId);
     return { ...report, members_list: await roomMembers(this.db, roomId), last_messages: json.messages.slice(-lastMessages) };
   }
 
   async dump(roomId: string, at?: Date): Promise<RoomDocJSON & { room_id: string; at: string }> {
     await this.mustExist(roomId);
     await recordAudit(this.db, this.actor, "dump", roomId, at ? { at: at.toISOString() } : {});
-    const doc = await this.store.loadAt(`room:${roomId}`, at);
-    const json = roomDocToJSON(doc);
-    doc.destroy();
+    const json = await this.roomAt(roomId, at);
     return { room_id: roomId, at: (at ?? new Date()).toISOString(), ...json };
+  }
+
+  /** The room as it was at `at` (now when omitted), across its head and segments. */
+  private async roomAt(roomId: string, at?: Date): Promise<RoomDocJSON> {
+    const docs = await Promise.all((await roomDocumentNames(this.db, roomId)).map((name) => this.store.loadAt(name, at)));
+    const json = roomChainToJSON(docs);
+    for (const doc of docs) doc.destroy();
+    return json;
   }
 
   async history(roomId: string, limit = 100): Promise<HistoryEntry[]> {
     await this.mustExist(roomId);
     await recordAudit(this.db, this.actor, "history", roomId);
-    return documentHistory(this.store, `room:${roomId}`, limit);
+    // Log ids are one sequence over every document: the room's entries in the order they were stored.
+    const names = await roomDocumentNames(this.db, roomId);
+    const entries = (await Promise.all(names.map((name) => documentHistory(this.store, name, limit)))).flat();
+    return entries.sort((a, b) => a.id - b.id).slice(-limit);
   }
 
   /** Check one room, or every room; with `repair`, rebuild the relational side of each that disagrees. */
@@ -154,7 +162,7 @@ export class AdminOperations {
       mismatches.push(...found);
       if (repair && found.length > 0) {
         const { rewritten } = await repairRoom(this.db, id);
-        if (rewritten) await this.publish({ type: "documents_rewritten", documentNames: [`room:${id}`] });
+        if (rewritten.length > 0) await this.publish({ type: "documents_rewritten", documentNames: rewritten });
         repaired.push(id);
       }
     }
@@ -172,8 +180,10 @@ export class AdminOperations {
     if (roomId) await this.mustExist(roomId);
     const results = [];
     for (const id of ids) {
-      const result = await this.store.compact(`room:${id}`);
-      if (result) results.push({ room_id: id, ...result });
+      for (const name of await roomDocumentNames(this.db, id)) {
+        const result = await this.store.compact(name);
+        if (result) results.push({ room_id: id, ...result });
+      }
     }
     await recordAudit(this.db, this.actor, "compact", roomId ?? null, { rooms: results.length });
     return results;

@@ -1,8 +1,10 @@
 import { isDeepStrictEqual } from "node:util";
+import type * as Y from "yjs";
 import { allMessages, lastMessage, type MessageView, roomMaps } from "../../shared/room-doc/index.ts";
 import { storableJson, toStorableText } from "../../shared/text/storable.ts";
 import type { Database } from "../db/database.ts";
 import { sqlDocumentStore } from "../documents/document-store.ts";
+import { roomDocumentNames, segmentOfName } from "../rooms/segments.ts";
 import { unstorableMessageIds } from "../sync/mirror-rebuild.ts";
 
 /** One way the relational side disagrees with a room's document. */
@@ -19,12 +21,22 @@ export interface Mismatch {
  * last message, and each member's read marker (from which unread counts are derived).
  */
 export async function verifyRoom(db: Database, roomId: string): Promise<Mismatch[]> {
-  const doc = await sqlDocumentStore(db).loadAt(`room:${roomId}`);
+  // The head and every segment (docs/architecture.md "Long-lived rooms"), in order.
+  const names = await roomDocumentNames(db, roomId);
+  const docs = await Promise.all(names.map((name) => sqlDocumentStore(db).loadAt(name)));
+  const doc = docs[0] as Y.Doc;
   const mismatches: Mismatch[] = [];
   const report = (what: string, document: unknown, relational: unknown) => mismatches.push({ room_id: roomId, what, document, relational });
 
-  const messages = allMessages(doc);
-  for (const id of unstorableMessageIds(doc))
+  const holder = new Map<string, number>();
+  const messages = docs.flatMap((d, n) => {
+    const segment = segmentOfName(names[n] as string);
+    return allMessages(d).map((m) => {
+      holder.set(m.id, segment);
+      return m;
+    });
+  });
+  for (const id of docs.flatMap((d) => unstorableMessageIds(d)))
     report(`message ${id} holds text the database cannot store (NUL or a lone surrogate)`, id, null);
   const { rows: indexed } = await db.query<{
     message_id: string;
@@ -33,7 +45,8 @@ export async function verifyRoom(db: Database, roomId: string): Promise<Mismatch
     is_deleted: boolean;
     content: string | null;
     body: unknown;
-  }>("SELECT message_id, seq, sender_id, is_deleted, content, body FROM chat_message_index WHERE room_id = $1", [roomId]);
+    segment: number;
+  }>("SELECT message_id, seq, sender_id, is_deleted, content, body, segment FROM chat_message_index WHERE room_id = $1", [roomId]);
   const byId = new Map(indexed.map((r) => [r.message_id, r]));
   for (const m of messages) {
     if (m.seq === null) continue;
@@ -57,6 +70,7 @@ export async function verifyRoom(db: Database, roomId: string): Promise<Mismatch
     const { seq: _seq, reactions: _reactions, ...stored } = m;
     const body = JSON.parse(storableJson(stored));
     if (row && !isDeepStrictEqual(row.body, body)) report(`page body differs for message ${m.id}`, body, row.body);
+    if (row && row.segment !== holder.get(m.id)) report(`segment differs for message ${m.id}`, holder.get(m.id), row.segment);
     byId.delete(m.id);
   }
   for (const extra of byId.keys()) report(`index has a message the document lacks: ${extra}`, null, extra);
@@ -78,7 +92,8 @@ export async function verifyRoom(db: Database, roomId: string): Promise<Mismatch
     [roomId],
   );
   if (room[0] && !room[0].messages_mirrored) report("pages not mirrored yet (the first page read or --repair builds them)", true, false);
-  const last = lastMessage(doc);
+  // Later segments hold later numbers: the last one with a message has the room's last.
+  const last = docs.reduce<ReturnType<typeof lastMessage>>((found, d) => lastMessage(d) ?? found, null);
   const stored = room[0]?.last_message ?? null;
   // The mirror holds text as the database can (see shared/text/storable.ts).
   const lastContent = last?.content == null ? null : toStorableText(last.content);
@@ -99,6 +114,6 @@ export async function verifyRoom(db: Database, roomId: string): Promise<Mismatch
     const seq = (receipts.get(member.user_id) as { seq?: number } | undefined)?.seq ?? 0;
     if (Number(member.last_read_seq) !== seq) report(`read marker of ${member.user_id}`, seq, Number(member.last_read_seq));
   }
-  doc.destroy();
+  for (const d of docs) d.destroy();
   return mismatches;
 }

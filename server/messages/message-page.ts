@@ -29,14 +29,31 @@ export async function readMessagePage(
     // A cursor without an id ("<seq>") stops before every message of that number.
     before === undefined ? [roomId, limit] : [roomId, limit, before.seq, before.id || "00000000-0000-0000-0000-000000000000"],
   );
-  if (rows.length === 0) return [];
-  const page = rows.reverse().map((r) => ({ ...r.body, seq: Number(r.seq) }));
+  return rows.length === 0 ? [] : withReactionsAndReaders(db, roomId, rows.reverse());
+}
+
+/** Mirror rows (oldest first) as reads show them: with their reactions and who read each. */
+async function withReactionsAndReaders(
+  db: Queryable,
+  roomId: string,
+  rows: Array<{ seq: string | number; body: StoredMessage }>,
+): Promise<MessagesWithReceipts> {
+  const page = rows.map((r) => ({ ...r.body, seq: Number(r.seq) }));
   const [reactions, readers] = await Promise.all([reactionsOf(db, page), readersFrom(db, roomId, page[0]?.seq ?? 0)]);
   return page.map((m) => ({
     // A deleted message shows no reactions (the mirror drops them too; this holds for any row).
     view: { ...m, reactions: m.deleted ? {} : (reactions.get(m.id) ?? {}) } satisfies MessageView,
     readBy: readers.filter((r) => r.seq >= m.seq && r.user_id !== m.sender_id).map(({ user_id, read_at }) => ({ user_id, read_at })),
   }));
+}
+
+/** One message of the room as a page shows it, from the mirror; null when the room has no such accepted message. */
+export async function readOneMessage(db: Queryable, roomId: string, messageId: string): Promise<MessagesWithReceipts[number] | null> {
+  const { rows } = await db.query<{ seq: string | number; body: StoredMessage }>(
+    "SELECT seq, body FROM chat_message_index WHERE message_id = $1 AND room_id = $2 AND seq IS NOT NULL AND body IS NOT NULL",
+    [messageId, roomId],
+  );
+  return rows[0] ? ((await withReactionsAndReaders(db, roomId, rows))[0] ?? null) : null;
 }
 
 /** The reactions of `page`, by message: emoji → user ids, both sorted as the document's reads sort them. */

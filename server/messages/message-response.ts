@@ -1,17 +1,12 @@
-import type * as Y from "yjs";
 import type { MessageResponse } from "../../shared/api/messages.ts";
-import { type MessageView, readBy } from "../../shared/room-doc/index.ts";
+import type { MessageView } from "../../shared/room-doc/index.ts";
 import type { Queryable } from "../db/database.ts";
 
-/** Messages with who has read each, read from the document in one synchronous pass. */
+/** Messages with who has read each (server/messages/message-page.ts reads them from the mirror). */
 export type MessagesWithReceipts = Array<{
   view: MessageView;
   readBy: Array<{ user_id: string; read_at: string }>;
 }>;
-
-export function withReceipts(doc: Y.Doc, views: MessageView[]): MessagesWithReceipts {
-  return views.map((view) => ({ view, readBy: readBy(doc, view.id) }));
-}
 
 /** The seed's MessageResponse for messages of one room, with sender names from the users table. */
 export async function toMessageResponses(db: Queryable, roomId: string, messages: MessagesWithReceipts): Promise<MessageResponse[]> {

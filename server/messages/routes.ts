@@ -2,9 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { pageQuerySchema, uuidParam } from "../../shared/api/common.ts";
 import { mediaPath } from "../../shared/api/media.ts";
 import { messageCreateSchema, messageEditSchema, reactionCreateSchema } from "../../shared/api/messages.ts";
-import { roomDocumentName } from "../../shared/document-names.ts";
 import { newId } from "../../shared/ids.ts";
-import { getMessage } from "../../shared/room-doc/index.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireUser } from "../auth/require-user.ts";
 import type { SessionUser } from "../auth/sessions.ts";
@@ -17,8 +15,8 @@ import { repairRoom } from "../sync/mirror-rebuild.ts";
 import { admit } from "./admission.ts";
 import { messageCursor, parseMessageCursor } from "./message-cursor.ts";
 import { messageIdsUsedElsewhere } from "./message-ids.ts";
-import { readMessagePage } from "./message-page.ts";
-import { toMessageResponses, withReceipts } from "./message-response.ts";
+import { readMessagePage, readOneMessage } from "./message-page.ts";
+import { toMessageResponses } from "./message-response.ts";
 import { asHttpError } from "./room-doc-errors.ts";
 import { messageSearchRoutes } from "./search.ts";
 
@@ -92,19 +90,17 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
    */
   async function rebuildMirror(roomId: string): Promise<void> {
     const { rewritten } = await repairRoom(db, roomId);
-    if (rewritten) await ctx.bus.publish({ type: "documents_rewritten", documentNames: [roomDocumentName(roomId)] });
+    if (rewritten.length > 0) await ctx.bus.publish({ type: "documents_rewritten", documentNames: rewritten });
     ctx.logger.info({ room_id: roomId }, "mirrored the pages of a room stored before migration 0015");
   }
 
   const messageIdParam = (params: unknown) => parse(uuidParam, (params as { message_id?: string }).message_id, "message_id");
 
+  /** The message as pages show it: the mirror is written with the change, so it is current. */
   async function respondWith(roomId: string, messageId: string) {
-    const found = await rooms.read(roomId, (doc) => {
-      const view = getMessage(doc, messageId);
-      return view ? withReceipts(doc, [view]) : null;
-    });
+    const found = await readOneMessage(db, roomId, messageId);
     if (!found) throw new HttpError("message_not_found", "No such message.");
-    const [response] = await toMessageResponses(db, roomId, found);
+    const [response] = await toMessageResponses(db, roomId, [found]);
     return response;
   }
 

@@ -1,5 +1,16 @@
 import type * as Y from "yjs";
-import { addReaction, deleteMessage, editMessage, getMessage, markRead, removeReaction, sendMessage } from "../../shared/room-doc/index.ts";
+import {
+  addReaction,
+  assertTakesNewMessages,
+  deleteMessage,
+  editMessage,
+  getMessage,
+  markRead,
+  markReadAt,
+  removeReaction,
+  sendMessage,
+  setLiveSegment,
+} from "../../shared/room-doc/index.ts";
 import { type RoomEvent, writeSystemMessages } from "./system-messages.ts";
 
 /**
@@ -8,7 +19,10 @@ import { type RoomEvent, writeSystemMessages } from "./system-messages.ts";
  * which with several processes may be another process than the one that took the request.
  */
 const roomCommands = {
-  send: (doc: Y.Doc, input: Parameters<typeof sendMessage>[1]) => sendMessage(doc, input),
+  send: (doc: Y.Doc, input: Parameters<typeof sendMessage>[1]) => {
+    assertTakesNewMessages(doc);
+    return sendMessage(doc, input);
+  },
   edit: (doc: Y.Doc, input: Parameters<typeof editMessage>[1]) => {
     editMessage(doc, input);
   },
@@ -16,6 +30,12 @@ const roomCommands = {
     deleteMessage(doc, input);
   },
   mark_read: (doc: Y.Doc, input: Parameters<typeof markRead>[1]) => markRead(doc, input),
+  /** A read marker (in the head) moved to a message of another segment, by its number. */
+  mark_read_at: (doc: Y.Doc, input: Parameters<typeof markReadAt>[1]) => markReadAt(doc, input),
+  /** The head names the room's new live segment (after the one before it was sealed). */
+  set_live_segment: (doc: Y.Doc, input: { segment: number }) => {
+    setLiveSegment(doc, input.segment);
+  },
   react: (doc: Y.Doc, input: Parameters<typeof addReaction>[1]) => {
     addReaction(doc, input);
   },
@@ -23,6 +43,7 @@ const roomCommands = {
     removeReaction(doc, input);
   },
   system_messages: (doc: Y.Doc, input: { events: RoomEvent[]; names: Array<[string, string]> }) => {
+    assertTakesNewMessages(doc);
     writeSystemMessages(doc, input.events, new Map(input.names));
   },
   /** A moderator's delete (server admin, admin page or CLI): false when the room has no such message. */

@@ -13,6 +13,8 @@ export interface RoomFacts {
   admins: ReadonlySet<string>;
   /** A direct room where one of the pair blocked the other: nobody writes in it. */
   readOnly: boolean;
+  /** The segment new messages go to (docs/architecture.md "Long-lived rooms"). */
+  liveSegment: number;
 }
 
 /** The room's facts in two indexed queries, or null when there is no such room. */
@@ -22,8 +24,9 @@ export async function loadRoomFacts(db: Queryable, roomId: string): Promise<Room
     slow_mode_seconds: number;
     content_filter: ContentFilterMode | null;
     admins: string[];
+    live_segment: number;
   }>(
-    `SELECT r.type, r.slow_mode_seconds, r.content_filter,
+    `SELECT r.type, r.slow_mode_seconds, r.content_filter, r.live_segment,
             ARRAY(SELECT p.user_id::text FROM chat_participants p
                    WHERE p.room_id = r.id AND p.left_at IS NULL AND p.role = 'admin') AS admins
        FROM chat_rooms r WHERE r.id = $1`,
@@ -37,5 +40,6 @@ export async function loadRoomFacts(db: Queryable, roomId: string): Promise<Room
     contentFilter: row.content_filter,
     admins: new Set(row.admins),
     readOnly: row.type === "direct" && (await isReadOnlyDirectRoom(db, roomId)),
+    liveSegment: row.live_segment,
   };
 }

@@ -1,7 +1,7 @@
 import type { Connection, Document } from "@hocuspocus/server";
 import * as Y from "yjs";
 import { CLOSE_CODES } from "../../shared/errors.ts";
-import { type ReceiptView, roomMaps } from "../../shared/room-doc/index.ts";
+import { isSealed, type ReceiptView, roomMaps } from "../../shared/room-doc/index.ts";
 import { type UpdateAuthor, type Verdict, validateRoomUpdate } from "../../shared/update-validation/index.ts";
 import type { SessionUser } from "../auth/sessions.ts";
 import type { RoomContentFilter } from "../content-filter/room-filter.ts";
@@ -20,6 +20,13 @@ import type { LoadedRoom, LoadedRooms } from "./loaded-room.ts";
 import type { MessageRateLimiter } from "./message-rate.ts";
 import { Refusal, refusedPayload } from "./refuse.ts";
 import type { RoomWriter } from "./room-writer.ts";
+
+/** Write `created` (messages as a client wrote them) to the room's live segment as `author`'s, each once. */
+export type ReissueMessages = (
+  roomId: string,
+  author: { id: string; connectionId: string },
+  created: Array<Record<string, unknown>>,
+) => Promise<void>;
 
 /**
  * Who sent an update to the gate and how to answer them: a connection to this process, or a
@@ -62,6 +69,8 @@ export class UpdateGate {
   private readonly skipValidation: boolean;
   private readonly contentFilter: RoomContentFilter;
   private readonly metrics: Metrics | undefined;
+  /** Writes new messages sent into a sealed segment to the room's live one (set by the app). */
+  reissue: ReissueMessages | null = null;
 
   constructor(deps: {
     db: Database;
@@ -161,6 +170,7 @@ export class UpdateGate {
       if (!again.ok) this.refuse(document, sender, user, again);
     }
     if (room.facts.readOnly) this.refuse(document, sender, user, { code: "blocked", message: "This conversation is read-only." });
+    if (verdict.newMessages > 0 && isSealed(document)) await this.redirectSealed(document, sender, user, room, verdict.createdMessages());
     const floor = verdict.receiptFloor;
     const { stored } = this.writer.applyClientUpdate(document, {
       origin: sender.origin,
@@ -205,6 +215,27 @@ export class UpdateGate {
     return { stored, claimedClientIds: verdict.claimedClientIds };
   }
 
+  /**
+   * New messages written into a segment sealed since the client last heard (an offline client,
+   * docs/architecture.md "Long-lived rooms"): judged like any and admitted, they are written to
+   * the room's live segment with their ids, once, and the update is refused here, so the client
+   * drops its stale copy of this segment; its other changes come again from that copy's resync.
+   */
+  private async redirectSealed(
+    document: Document,
+    sender: UpdateSender,
+    user: SessionUser,
+    room: LoadedRoom,
+    created: Array<Record<string, unknown>>,
+  ): Promise<never> {
+    if (!this.reissue) throw new Error("no way to write to a room's live segment");
+    await this.reissue(room.roomId, { id: user.id, connectionId: sender.socketId }, created);
+    this.refuse(document, sender, user, {
+      code: "segment_sealed",
+      message: "This segment of the room is sealed: its new messages were written to the live segment.",
+    });
+  }
+
   /** The verdict on `payload`, and the author it was judged as (with moderation rights when they applied). */
   private async judge(room: LoadedRoom, user: SessionUser, payload: Uint8Array): Promise<{ verdict: Verdict; author: UpdateAuthor }> {
     const author: UpdateAuthor = { userId: user.id, mayModerate: user.is_server_admin };
@@ -235,6 +266,7 @@ export class UpdateGate {
       newMessageIds: [],
       texts: [],
       attachments: [],
+      createdMessages: () => [],
     };
   }
 
@@ -255,7 +287,7 @@ export class UpdateGate {
 }
 
 interface RefusalReason {
-  code: Extract<Verdict, { ok: false }>["code"] | AdmissionCode;
+  code: Extract<Verdict, { ok: false }>["code"] | AdmissionCode | "segment_sealed";
   message: string;
 }
 

@@ -13,7 +13,7 @@ import { type Durability, durabilityFor } from "./durability.ts";
  */
 export type Sequencer = { kind: "sole" } | { kind: "owner"; lease: RoomLease } | { kind: "replica"; owner: string };
 
-const NO_FACTS: RoomFacts = { type: "group", slowModeSeconds: 0, contentFilter: null, admins: new Set(), readOnly: false };
+const NO_FACTS: RoomFacts = { type: "group", slowModeSeconds: 0, contentFilter: null, admins: new Set(), readOnly: false, liveSegment: 0 };
 
 /**
  * Everything the server knows about one loaded room (STYLE 14), created when its document loads
@@ -34,6 +34,10 @@ export class LoadedRoom {
     readonly roomId: string,
     public facts: RoomFacts,
     bindings: Map<number, string | null>,
+    /** Which of the room's documents this is: 0 for the head (docs/architecture.md "Long-lived rooms"). */
+    readonly segment = 0,
+    /** The first sequence number this segment gives (1 for the head). */
+    readonly firstSeq = 1,
   ) {
     this.bindings = bindings;
     this.durability = durabilityFor(document);
@@ -43,6 +47,15 @@ export class LoadedRoom {
   remember(clientIds: number[], userId: string | null): void {
     for (const id of clientIds) this.bindings.set(id, userId);
   }
+}
+
+/** Where segment `segment` of a room starts (the segment exists: it was checked when it was opened). */
+async function segmentFirstSeq(db: Queryable, roomId: string, segment: number): Promise<number> {
+  const { rows } = await db.query<{ first_seq: string | number }>(
+    "SELECT first_seq FROM chat_room_segments WHERE room_id = $1 AND segment = $2",
+    [roomId, segment],
+  );
+  return Number(rows[0]?.first_seq ?? 1);
 }
 
 /** The loaded rooms of this process, by document name. */
@@ -55,8 +68,12 @@ export class LoadedRooms {
   async load(document: Document): Promise<LoadedRoom | null> {
     const name = parseDocumentName(document.name);
     if (name?.kind !== "room") return null;
-    const [facts, bindings] = await Promise.all([loadRoomFacts(this.db, name.roomId), loadBindings(this.db, document.name)]);
-    const room = new LoadedRoom(document, name.roomId, facts ?? NO_FACTS, bindings);
+    const [facts, bindings, firstSeq] = await Promise.all([
+      loadRoomFacts(this.db, name.roomId),
+      loadBindings(this.db, document.name),
+      name.segment === 0 ? 1 : segmentFirstSeq(this.db, name.roomId, name.segment),
+    ]);
+    const room = new LoadedRoom(document, name.roomId, facts ?? NO_FACTS, bindings, name.segment, firstSeq);
     this.byName.set(document.name, room);
     return room;
   }
@@ -67,9 +84,14 @@ export class LoadedRooms {
     return !document || room?.document === document ? room : undefined;
   }
 
-  /** The loaded room with this room id. */
+  /** The loaded head of the room with this room id. */
   byRoomId(roomId: string): LoadedRoom | undefined {
     return this.byName.get(`room:${roomId}`);
+  }
+
+  /** Every loaded document of the room (its head and segments). */
+  ofRoom(roomId: string): LoadedRoom[] {
+    return [...this.byName.values()].filter((room) => room.roomId === roomId);
   }
 
   /** Forget `documentName` (unloaded or rewritten); only `document`'s if given. */
@@ -79,10 +101,10 @@ export class LoadedRooms {
 
   /** Read a room's facts again (an admin changed a setting, a role, a block). */
   async refresh(roomId: string): Promise<void> {
-    const room = this.byRoomId(roomId);
-    if (!room) return;
+    const loaded = this.ofRoom(roomId);
+    if (loaded.length === 0) return;
     const facts = await loadRoomFacts(this.db, roomId);
-    if (facts) room.facts = facts;
+    if (facts) for (const room of loaded) room.facts = facts;
   }
 
   /** Every loaded room (for events that concern users rather than one room, like a block). */

@@ -3,6 +3,7 @@ import { allMessages, lastMessage, roomMaps } from "../../shared/room-doc/index.
 import { firstUnstorableText, storableJson } from "../../shared/text/storable.ts";
 import type { Database } from "../db/database.ts";
 import { sqlDocumentStore } from "../documents/document-store.ts";
+import { roomDocumentNames, segmentOfName } from "../rooms/segments.ts";
 import { roomEffects } from "./room-effects.ts";
 
 /**
@@ -32,35 +33,49 @@ function rewriteUnstorable(doc: Y.Doc, ids: string[]): void {
 }
 
 /**
- * Rebuild a room's relational mirror from its document, in one transaction: index rows for
- * every message (extra rows removed), the last message, and every member's read marker. Text the
- * database cannot store is first rewritten in the document itself, as a server change appended to
- * its log; then `rewritten` is true and live processes must drop their copy (documents_rewritten).
+ * Rebuild a room's relational mirror from its documents (its head and every segment), in one
+ * transaction: index rows for every message (extra rows removed), reactions, the last message,
+ * and every member's read marker. Text the database cannot store is first rewritten in the
+ * documents themselves, as server changes appended to their logs; `rewritten` names those, whose
+ * live copies every process must drop (documents_rewritten).
  */
-export async function repairRoom(db: Database, roomId: string): Promise<{ rewritten: boolean }> {
-  const stored = await sqlDocumentStore(db).loadAt(`room:${roomId}`);
-  const bad = unstorableMessageIds(stored);
-  stored.destroy();
+export async function repairRoom(db: Database, roomId: string): Promise<{ rewritten: string[] }> {
+  const names = await roomDocumentNames(db, roomId);
+  const bad = new Map<string, string[]>();
+  for (const name of names) {
+    const stored = await sqlDocumentStore(db).loadAt(name);
+    bad.set(name, unstorableMessageIds(stored));
+    stored.destroy();
+  }
   return db.transaction(async (tx) => {
-    const { doc, changed } = await sqlDocumentStore(db)
-      .in(tx)
-      .appendChange(`room:${roomId}`, null, (d) => rewriteUnstorable(d, bad));
-    const ids = new Set(allMessages(doc).map((m) => m.id));
-    const receiptUsers = new Set([...roomMaps(doc).receipts.keys()]);
-    const reactionKeys = new Set([...roomMaps(doc).reactions.keys()]);
-    const effects = roomEffects(doc, roomId, { messageIds: ids, receiptUserIds: receiptUsers, reactionKeys }, false);
-    const last = lastMessage(doc);
-    // The index is derived: drop the room's rows and write them again from the document.
+    // The index is derived: drop the room's rows and write them again from the documents.
     await tx.query("DELETE FROM chat_message_index WHERE room_id = $1", [roomId]);
     await tx.query("DELETE FROM chat_message_reactions WHERE room_id = $1", [roomId]);
-    // Markers only move forward in normal operation; a repair sets them to what the document says.
+    // Markers only move forward in normal operation; a repair sets them to what the head says.
     await tx.query("UPDATE chat_participants SET last_read_seq = 0 WHERE room_id = $1", [roomId]);
-    await effects?.(tx);
+    const rewritten: string[] = [];
+    let last: ReturnType<typeof lastMessage> = null;
+    for (const name of names) {
+      const segment = segmentOfName(name);
+      const { doc, changed } = await sqlDocumentStore(db)
+        .in(tx)
+        .appendChange(name, null, (d) => rewriteUnstorable(d, bad.get(name) ?? []));
+      if (changed) rewritten.push(name);
+      const touched = {
+        messageIds: new Set(allMessages(doc).map((m) => m.id)),
+        // Only the head holds markers.
+        receiptUserIds: new Set(segment === 0 ? roomMaps(doc).receipts.keys() : []),
+        reactionKeys: new Set(roomMaps(doc).reactions.keys()),
+      };
+      await roomEffects(doc, roomId, touched, false, segment)?.(tx);
+      // Later segments hold later numbers: the last one with a message has the room's last.
+      last = lastMessage(doc) ?? last;
+      doc.destroy();
+    }
     await tx.query("UPDATE chat_rooms SET last_message = $2::jsonb, messages_mirrored = true WHERE id = $1", [
       roomId,
       last ? storableJson(last) : null,
     ]);
-    doc.destroy();
-    return { rewritten: changed };
+    return { rewritten };
   });
 }

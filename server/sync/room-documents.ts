@@ -1,17 +1,27 @@
 import type { Hocuspocus } from "@hocuspocus/server";
 import type * as Y from "yjs";
-import { roomDocumentName } from "../../shared/document-names.ts";
+import { roomSegmentName } from "../../shared/document-names.ts";
+import { RoomDocError } from "../../shared/room-doc/index.ts";
+import type { Queryable } from "../db/database.ts";
 import { type RoomCommandInput, type RoomCommandName, type RoomCommandResult, runRoomCommand } from "../rooms/room-commands.ts";
 import { durabilityFor } from "./durability.ts";
 import type { LoadedRooms } from "./loaded-room.ts";
 import type { RoomReplication } from "./room-replication.ts";
 import type { RoomWriter, WriteAuthor } from "./room-writer.ts";
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// A new message that meets a segment sealed since its live segment was read tries the next one;
+// a room seals at most once per SEGMENT_MESSAGES messages, so a second miss is already rare.
+const SEAL_RETRIES = 3;
+
 /**
  * REST's way into the same room documents the WebSocket clients edit: it opens the live document
  * (loading it if no one has it open), reads it or changes it through the RoomWriter, and leaves
  * it warm for the next request. A change is a named room command, so that with several processes
- * it runs on the one that sequences the room.
+ * it runs on the one that sequences the room. Each command goes to the room's document that
+ * holds what it changes (docs/architecture.md "Long-lived rooms"): new messages to the live
+ * segment, changes of a message to the segment that holds it, read markers to the head.
  */
 export class RoomDocuments {
   constructor(
@@ -19,10 +29,12 @@ export class RoomDocuments {
     private readonly writer: RoomWriter,
     private readonly rooms: LoadedRooms,
     private readonly replication: RoomReplication | null,
+    private readonly db: Queryable,
   ) {}
 
-  async read<T>(roomId: string, read: (doc: Y.Doc) => T): Promise<T> {
-    const connection = await this.hocuspocus.openDirectConnection(roomDocumentName(roomId), {});
+  /** Read segment `segment` (the head by default) of a room, as stored. */
+  async read<T>(roomId: string, read: (doc: Y.Doc) => T, segment = 0): Promise<T> {
+    const connection = await this.hocuspocus.openDirectConnection(roomSegmentName(roomId, segment), {});
     try {
       if (!connection.document) throw new Error("direct connection has no document");
       // Read only what is stored: accepted changes still being committed wait (at most one commit).
@@ -40,7 +52,39 @@ export class RoomDocuments {
     name: K,
     input: RoomCommandInput<K>,
   ): Promise<RoomCommandResult<K>> {
-    const connection = await this.hocuspocus.openDirectConnection(roomDocumentName(roomId), {});
+    if (name === "send" || name === "system_messages") {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.writeIn(roomId, await this.liveSegment(roomId), author, name, input);
+        } catch (error) {
+          if (!(error instanceof RoomDocError && error.code === "segment_sealed") || attempt >= SEAL_RETRIES) throw error;
+        }
+      }
+    }
+    if (name === "mark_read") {
+      // The head holds every marker; a message of a later segment is named by its number.
+      const { message_id, user_id } = input as RoomCommandInput<"mark_read">;
+      const held = await this.holderOf(roomId, message_id);
+      if (held.segment > 0) {
+        if (held.seq === null) throw new RoomDocError("message_not_accepted", "The message is not accepted by the server yet.");
+        const moved = await this.writeIn(roomId, 0, author, "mark_read_at", { user_id, message_id, seq: held.seq });
+        return moved as RoomCommandResult<K>;
+      }
+      return this.writeIn(roomId, 0, author, name, input);
+    }
+    const messageId = (input as { message_id?: string }).message_id;
+    const segment = messageId === undefined ? 0 : (await this.holderOf(roomId, messageId)).segment;
+    return this.writeIn(roomId, segment, author, name, input);
+  }
+
+  private async writeIn<K extends RoomCommandName>(
+    roomId: string,
+    segment: number,
+    author: WriteAuthor,
+    name: K,
+    input: RoomCommandInput<K>,
+  ): Promise<RoomCommandResult<K>> {
+    const connection = await this.hocuspocus.openDirectConnection(roomSegmentName(roomId, segment), {});
     try {
       const { document } = connection;
       if (!document) throw new Error("direct connection has no document");
@@ -50,5 +94,22 @@ export class RoomDocuments {
     } finally {
       await connection.disconnect({ unloadImmediately: false });
     }
+  }
+
+  /** Where the room's new messages go now. */
+  async liveSegment(roomId: string): Promise<number> {
+    const { rows } = await this.db.query<{ live_segment: number }>("SELECT live_segment FROM chat_rooms WHERE id = $1", [roomId]);
+    return rows[0]?.live_segment ?? 0;
+  }
+
+  /** The segment holding a message (the head for one the index lacks: the head's command then says not found). */
+  private async holderOf(roomId: string, messageId: string): Promise<{ segment: number; seq: number | null }> {
+    if (!UUID.test(messageId)) return { segment: 0, seq: null };
+    const { rows } = await this.db.query<{ segment: number; seq: string | number | null }>(
+      "SELECT segment, seq FROM chat_message_index WHERE message_id = $1 AND room_id = $2",
+      [messageId, roomId],
+    );
+    const row = rows[0];
+    return row ? { segment: row.segment, seq: row.seq === null ? null : Number(row.seq) } : { segment: 0, seq: null };
   }
 }

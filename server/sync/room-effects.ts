@@ -46,6 +46,12 @@ function lastMessageChange(
   return { editOf: touched.filter((m) => m.edited_at !== null) };
 }
 
+/** A live segment the change sealed (docs/architecture.md "Long-lived rooms"). */
+export interface SegmentSeal {
+  segment: number;
+  nextFirstSeq: number;
+}
+
 /** One row of the message-id index. */
 interface IndexRow {
   id: string;
@@ -78,6 +84,10 @@ interface ReactionRow {
  */
 export interface RoomMirror {
   roomId: string;
+  /** The room's document the change was made in (0: the head). */
+  segment: number;
+  /** Set when the change sealed its segment: the room's next segment starts at `nextFirstSeq`. */
+  seal?: SegmentSeal;
   index: IndexRow[];
   last: ReturnType<typeof lastMessageChange> | null;
   newlySequenced: boolean;
@@ -88,7 +98,14 @@ export interface RoomMirror {
 }
 
 /** The mirror of a change that touched `touched`, or undefined when it touched nothing mirrored. */
-export function roomMirror(doc: Y.Doc, roomId: string, touched: MirrorTouched, newlySequenced: boolean): RoomMirror | undefined {
+export function roomMirror(
+  doc: Y.Doc,
+  roomId: string,
+  touched: MirrorTouched,
+  newlySequenced: boolean,
+  segment = 0,
+  seal?: SegmentSeal,
+): RoomMirror | undefined {
   const rows = [...touched.messageIds].flatMap((id) => {
     const m = getSequencedMessage(doc, id);
     return m ? [m] : [];
@@ -99,9 +116,11 @@ export function roomMirror(doc: Y.Doc, roomId: string, touched: MirrorTouched, n
   });
   const reactions = reactionRows(doc, touched.reactionKeys);
   const events = touched.messageFields ? roomEventDrafts(doc, roomId, touched, null) : [];
-  if (rows.length === 0 && receipts.length === 0 && reactions.length === 0 && events.length === 0) return undefined;
+  if (rows.length === 0 && receipts.length === 0 && reactions.length === 0 && events.length === 0 && !seal) return undefined;
   return {
     roomId,
+    segment,
+    seal,
     index: rows.map((m) => ({
       id: m.id,
       seq: m.seq,
@@ -172,7 +191,8 @@ export function mirrorStatement(
   claims: MessageIdClaim[],
   params: StatementParams,
 ): { parts: string[]; reusedIds: string | null } {
-  const index = new Map<string, { roomId: string; row: IndexRow }>();
+  const index = new Map<string, { roomId: string; segment: number; row: IndexRow }>();
+  const seals: Array<{ roomId: string; seal: SegmentSeal }> = [];
   const rooms = new Map<string, { set: { value: LastMessage } | null; edits: Map<string, MessageFacts>; newlySequenced: boolean }>();
   const receipts = new Map<string, { roomId: string; userId: string; seq: number; readAt: string }>();
   const events: JournalDraft[] = [];
@@ -180,7 +200,8 @@ export function mirrorStatement(
   for (const mirror of mirrors) {
     events.push(...mirror.events);
     for (const row of mirror.reactions) reactions.set(`${row.messageId}|${row.emoji}|${row.userId}`, { roomId: mirror.roomId, row });
-    for (const row of mirror.index) index.set(row.id, { roomId: mirror.roomId, row });
+    for (const row of mirror.index) index.set(row.id, { roomId: mirror.roomId, segment: mirror.segment, row });
+    if (mirror.seal) seals.push({ roomId: mirror.roomId, seal: mirror.seal });
     const room = rooms.get(mirror.roomId) ?? { set: null, edits: new Map(), newlySequenced: false };
     room.newlySequenced ||= mirror.newlySequenced;
     if (mirror.last && "set" in mirror.last) {
@@ -208,14 +229,26 @@ export function mirrorStatement(
     const all = [...index.values()];
     const column = (pick: (i: (typeof all)[number]) => unknown, type: string) => params.add(all.map(pick), `${type}[]`);
     parts.push(`indexed AS (
-      INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content, body)
+      INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content, body, segment)
       SELECT * FROM unnest(${column((i) => i.row.id, "uuid")}, ${column((i) => i.roomId, "uuid")}, ${column((i) => i.row.seq, "bigint")},
         ${column((i) => i.row.senderId, "uuid")}, ${column((i) => i.row.createdAt, "timestamptz")}, ${column((i) => i.row.isSystem, "boolean")},
-        ${column((i) => i.row.isDeleted, "boolean")}, ${column((i) => i.row.content, "text")}, ${column((i) => i.row.body, "jsonb")})
+        ${column((i) => i.row.isDeleted, "boolean")}, ${column((i) => i.row.content, "text")}, ${column((i) => i.row.body, "jsonb")},
+        ${column((i) => i.segment, "int")})
       ON CONFLICT (message_id) DO UPDATE SET seq = COALESCE(EXCLUDED.seq, chat_message_index.seq),
         is_deleted = EXCLUDED.is_deleted, content = EXCLUDED.content, body = EXCLUDED.body
       -- An id is one room's: another room's document never rewrites its row.
       WHERE chat_message_index.room_id = EXCLUDED.room_id
+      RETURNING 1)`);
+  }
+  // The next segment's start, kept for whoever loads it; the room's live segment moves on in the
+  // same update of its row as its last message (one statement may change a row only once).
+  const nextLive = new Map(seals.map(({ roomId, seal }) => [roomId, seal.segment + 1]));
+  if (seals.length > 0) {
+    const column = (pick: (s: (typeof seals)[number]) => unknown, type: string) => params.add(seals.map(pick), `${type}[]`);
+    parts.push(`segment_started AS (
+      INSERT INTO chat_room_segments (room_id, segment, first_seq)
+      SELECT * FROM unnest(${column((s) => s.roomId, "uuid")}, ${column((s) => s.seal.segment + 1, "int")}, ${column((s) => s.seal.nextFirstSeq, "bigint")})
+      ON CONFLICT (room_id, segment) DO NOTHING
       RETURNING 1)`);
   }
   const deletedIds = [...index.values()].filter((i) => i.row.isDeleted).map((i) => i.row.id);
@@ -225,12 +258,17 @@ export function mirrorStatement(
       DELETE FROM chat_message_reactions WHERE message_id = ANY(${params.add(deletedIds, "uuid[]")}) RETURNING 1)`);
   }
   parts.push(...reactionParts([...reactions.values()], new Set(deletedIds), params));
+  // A seal comes with the numbers that filled the segment, so its room always has a new last message.
   const set = [...rooms].flatMap(([roomId, room]) => (room.set ? [{ roomId, room, value: room.set.value }] : []));
   if (set.length > 0) {
     parts.push(`last_set AS (
       UPDATE chat_rooms r SET last_message = v.last::jsonb,
-        last_message_at = CASE WHEN v.bump THEN now() ELSE r.last_message_at END
+        last_message_at = CASE WHEN v.bump THEN now() ELSE r.last_message_at END,
+        live_segment = GREATEST(r.live_segment, v.live)
       FROM unnest(${params.add(
+        set.map((s) => nextLive.get(s.roomId) ?? 0),
+        "int[]",
+      )}, ${params.add(
         set.map((s) => s.roomId),
         "uuid[]",
       )}, ${params.add(
@@ -239,7 +277,7 @@ export function mirrorStatement(
       )}, ${params.add(
         set.map((s) => s.room.newlySequenced),
         "boolean[]",
-      )}) AS v(id, last, bump)
+      )}) AS v(live, id, last, bump)
       WHERE r.id = v.id
       RETURNING 1)`);
   }
@@ -330,7 +368,8 @@ export function roomEffects(
   roomId: string,
   touched: MirrorTouched,
   newlySequenced: boolean,
+  segment = 0,
 ): ((tx: Queryable) => Promise<void>) | undefined {
-  const mirror = roomMirror(doc, roomId, touched, newlySequenced);
+  const mirror = roomMirror(doc, roomId, touched, newlySequenced, segment);
   return mirror ? (tx) => writeMirrors(tx, [mirror]) : undefined;
 }

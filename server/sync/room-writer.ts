@@ -1,7 +1,15 @@
 import type { Document } from "@hocuspocus/server";
 import * as Y from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
-import { assignSequenceNumbers, getSequencedMessage, type StoredMessage } from "../../shared/room-doc/index.ts";
+import {
+  assignSequenceNumbers,
+  getSequencedMessage,
+  isSealed,
+  nextSequenceNumber,
+  roomMaps,
+  type StoredMessage,
+  sealSegment,
+} from "../../shared/room-doc/index.ts";
 import type { RoomLease } from "../cluster/room-leases.ts";
 import type { Queryable } from "../db/database.ts";
 import { type Durability, durabilityFor } from "./durability.ts";
@@ -56,6 +64,16 @@ export interface WriterReplication {
   logged(document: Document, id: number, update: Uint8Array): void;
 }
 
+/** Where a room document's segment starts, and when a live segment is sealed (docs/architecture.md "Long-lived rooms"). */
+export interface WriterSegments {
+  /** The segment `document` is and the first number it gives; undefined for documents that are not rooms. */
+  of(document: Document): { segment: number; firstSeq: number } | undefined;
+  /** Accepted messages a live segment holds before it is sealed; 0: never. */
+  sealAt: number;
+  /** A segment after the head was sealed and stored: the head must name `next` as the live one. */
+  sealed(roomId: string, next: number): void;
+}
+
 /**
  * Applies every change to a live document the moment it is accepted, and stores it with its
  * sequence numbers and relational mirror as one update-log entry in the next group commit.
@@ -81,6 +99,9 @@ export class RoomWriter {
 
   /** Set when several processes serve the database (see RoomReplication). */
   replication: WriterReplication | null = null;
+
+  /** Set by the sync server: segments' first numbers and when to seal. */
+  segments: WriterSegments | null = null;
 
   /** Run `mutate` as a server change; resolves with its result once it is stored. */
   async commit<T>(document: Document, author: WriteAuthor, mutate: (doc: Y.Doc) => T, options: CommitOptions = {}): Promise<T> {
@@ -137,6 +158,9 @@ export class RoomWriter {
     const onUpdate = (update: Uint8Array) => updates.push(update);
     const onAfterTransaction = (tr: Y.Transaction) => collectTouched(document, tr, touched);
     let assigned: Array<{ id: string; seq: number }> = [];
+    let seal: { segment: number; nextFirstSeq: number } | undefined;
+    const segment = name?.kind === "room" ? this.segments?.of(document) : undefined;
+    const sealAt = this.segments?.sealAt ?? 0;
     const durability = durabilityFor(document);
     // Throws for a document whose earlier change could not be stored (it is being dropped).
     durability.beginApply();
@@ -150,8 +174,17 @@ export class RoomWriter {
       if (name?.kind === "room") {
         const candidates = sequenceAll ? undefined : [...touched.messageIds];
         document.transact(() => {
-          assigned = assignSequenceNumbers(document, undefined, candidates);
+          assigned = assignSequenceNumbers(document, undefined, candidates, segment?.firstSeq);
           afterApply?.(document);
+          // The numbers that fill a live segment seal it in the same step: no later message is
+          // numbered here, and the next segment starts one past its last.
+          if (segment && sealAt > 0 && assigned.length > 0 && roomMaps(document).seq.size >= sealAt && !isSealed(document)) {
+            sealSegment(document, segment.segment);
+            // From what was just assigned: the document's cached highest number catches up only
+            // once this transaction ends.
+            const last = Math.max(...assigned.map((a) => a.seq), nextSequenceNumber(document, segment.firstSeq) - 1);
+            seal = { segment: segment.segment, nextFirstSeq: last + 1 };
+          }
         }, sequencing);
       }
       made = true;
@@ -164,7 +197,7 @@ export class RoomWriter {
         if (updates.length > 0) this.fail(document, durability);
       }
     }
-    const mirror = name?.kind === "room" ? roomMirror(document, name.roomId, touched, assigned.length > 0) : undefined;
+    const mirror = name?.kind === "room" ? roomMirror(document, name.roomId, touched, assigned.length > 0, name.segment, seal) : undefined;
     const mark = durability.endApply(updates.length > 0 || mirror !== undefined || gateEffects !== undefined);
     if (mark === null) return Promise.resolve();
     // Read now, while in memory: the messages just sequenced, for the listeners told once stored.
@@ -190,6 +223,8 @@ export class RoomWriter {
         if (id !== null && update) this.replication?.logged(document, id, update);
         durability.stored(mark);
         if (mirror && name?.kind === "room") this.onRoomStored(name.roomId, accepted);
+        // The head was sealed in its own change; a later segment's seal is announced in the head.
+        if (seal && seal.segment > 0 && name?.kind === "room") this.segments?.sealed(name.roomId, seal.segment + 1);
       },
       (error: unknown) => {
         onStoreFailed?.(error);

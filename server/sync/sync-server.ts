@@ -4,7 +4,7 @@ import { type Connection, type Document, Hocuspocus, type onStoreDocumentPayload
 import type { WebSocket } from "ws";
 import { parseDocumentName } from "../../shared/document-names.ts";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/errors.ts";
-import { initRoomDoc } from "../../shared/room-doc/index.ts";
+import { initRoomDoc, markSegment, setLiveSegment } from "../../shared/room-doc/index.ts";
 import { type SessionUser, sessionIdOf, userForToken } from "../auth/sessions.ts";
 import type { ClusterBus } from "../cluster/bus.ts";
 import type { RedisLink } from "../cluster/redis-link.ts";
@@ -17,6 +17,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Presence } from "../presence/presence.ts";
 import { isCurrentMember } from "../rooms/membership.ts";
+import { segmentExists } from "../rooms/segments.ts";
 import { UpdateGate } from "./accept-update.ts";
 import { AwarenessGate, type AwarenessVerdict, judgeAwarenessFrame } from "./awareness-gate.ts";
 import { claimBindings } from "./client-bindings.ts";
@@ -97,6 +98,10 @@ export function createSyncServer(deps: {
       if (name?.kind === "room" && !(await isCurrentMember(db, name.roomId, user.id))) {
         refuse("not_a_member", "You are not a member of this room.");
       }
+      // A segment after the head exists once the one before it was sealed: no other is created.
+      if (name?.kind === "room" && name.segment > 0 && !(await segmentExists(db, name.roomId, name.segment))) {
+        refuse("not_found", `The room has no segment ${name.segment} yet.`);
+      }
       if (name?.kind === "user") {
         if (name.userId !== user.id) refuse("document_not_granted", "A user document is open only to its owner.");
         // The server alone writes a user's private document.
@@ -160,9 +165,18 @@ export function createSyncServer(deps: {
   async function startSequencing(room: LoadedRoom): Promise<void> {
     await bindServerClientId(room);
     // Stamps the schema version on a new room and sequences messages a crash left unsequenced.
-    await writer.commit(room.document, { origin: "server", userId: null, connectionId: null }, (doc) => initRoomDoc(doc), {
-      sequenceAll: true,
-    });
+    // The head also names the live segment again, should the process that sealed one have died
+    // before saying so (the relational side is written with the seal).
+    await writer.commit(
+      room.document,
+      { origin: "server", userId: null, connectionId: null },
+      (doc) => {
+        initRoomDoc(doc);
+        if (room.segment === 0) setLiveSegment(doc, room.facts.liveSegment);
+        else markSegment(doc, room.segment);
+      },
+      { sequenceAll: true },
+    );
   }
 
   // Hocuspocus unloads by name: after an erase replaced a live document (forgetRewritten), a late
@@ -364,7 +378,7 @@ export function createSyncServer(deps: {
     }
   });
 
-  return { hocuspocus, writer, persistence, feed, replication, rooms };
+  return { hocuspocus, writer, persistence, feed, replication, rooms, gate };
 }
 
 function assertNever(value: never): never {

@@ -21,6 +21,8 @@ export const ROOM_DOC_ERROR_CODES = [
   "invalid_text",
   /** The message has no sequence number yet, so a read marker cannot point at it. */
   "message_not_accepted",
+  /** The room's segment this write went to was sealed: new messages go to its live segment. */
+  "segment_sealed",
 ] as const satisfies readonly ErrorCode[];
 
 /** One of ROOM_DOC_ERROR_CODES. */

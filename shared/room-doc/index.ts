@@ -17,7 +17,7 @@ export { initRoomDoc, roomMaps, schemaVersionOf } from "./maps.ts";
 export { deleteMessage, editMessage, type SendInput, sendMessage } from "./messages.ts";
 export { labelWithoutText } from "./preview.ts";
 export { addReaction, parseReactionKey, reactionKey, removeReaction } from "./reactions.ts";
-export { markRead, readBy, unreadCount } from "./receipts.ts";
+export { markRead, markReadAt, readBy, unreadCount } from "./receipts.ts";
 export {
   type Attachment,
   attachmentSchema,
@@ -37,5 +37,15 @@ export {
   storedMessageSchema,
   systemEventSchema,
 } from "./schema.ts";
+export {
+  assertTakesNewMessages,
+  isSealed,
+  liveSegmentOf,
+  markSegment,
+  repliesReachEarlierSegments,
+  sealSegment,
+  segmentNumberOf,
+  setLiveSegment,
+} from "./segments.ts";
 export { assignSequenceNumbers, nextSequenceNumber } from "./sequence.ts";
-export { type RoomDocJSON, roomDocToJSON } from "./to-json.ts";
+export { type RoomDocJSON, roomChainToJSON, roomDocToJSON } from "./to-json.ts";

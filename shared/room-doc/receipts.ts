@@ -29,6 +29,25 @@ export function markRead(doc: Y.Doc, input: { user_id: string; message_id: strin
   return true;
 }
 
+/**
+ * Move a user's read marker, kept in the room's head, to an accepted message of any of its
+ * segments, named with its sequence number (docs/architecture.md "Long-lived rooms"). Forward
+ * only, as markRead.
+ */
+export function markReadAt(
+  head: Y.Doc,
+  input: { user_id: string; message_id: string; seq: number; read_at?: string },
+  origin?: unknown,
+): boolean {
+  assertUserId(input.user_id, "user_id");
+  const readAt = input.read_at ?? new Date().toISOString();
+  assertIsoTime(readAt, "read_at");
+  if (markerSeq(head, input.user_id) >= input.seq) return false;
+  const { receipts } = roomMaps(head);
+  head.transact(() => receipts.set(input.user_id, { message_id: input.message_id, seq: input.seq, read_at: readAt }), origin);
+  return true;
+}
+
 /** How many accepted messages after the user's marker are from others, not deleted and not system. */
 export function unreadCount(doc: Y.Doc, userId: string): number {
   const after = markerSeq(doc, userId);

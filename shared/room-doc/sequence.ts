@@ -21,9 +21,12 @@ function highestSequenceNumber(doc: Y.Doc): number {
   return state.value;
 }
 
-/** The sequence number the server gives the next message it accepts: one past the highest so far. */
-export function nextSequenceNumber(doc: Y.Doc): number {
-  return highestSequenceNumber(doc) + 1;
+/**
+ * The sequence number the server gives the next message it accepts: one past the highest so far,
+ * and at least `firstSeq` (a segment after the first continues where the one before it ended).
+ */
+export function nextSequenceNumber(doc: Y.Doc, firstSeq = 1): number {
+  return Math.max(highestSequenceNumber(doc) + 1, firstSeq);
 }
 
 /** Order of messages waiting for a number: the sender's clock, then the id (a UUIDv7, so also time). */
@@ -39,8 +42,14 @@ export function compareUnsequenced(a: { id: string; created_at: string }, b: { i
  *
  * `candidates` limits the search to those ids (the messages a change just touched), which keeps
  * the server's hot path O(change); without it the whole room is scanned (after a load).
+ * `firstSeq` is where the document's segment starts (see nextSequenceNumber).
  */
-export function assignSequenceNumbers(doc: Y.Doc, origin?: unknown, candidates?: Iterable<string>): Array<{ id: string; seq: number }> {
+export function assignSequenceNumbers(
+  doc: Y.Doc,
+  origin?: unknown,
+  candidates?: Iterable<string>,
+  firstSeq = 1,
+): Array<{ id: string; seq: number }> {
   const { seq } = roomMaps(doc);
   const pending: Array<{ id: string; created_at: string }> = [];
   // A Set: a candidate named twice must still get one number.
@@ -53,7 +62,7 @@ export function assignSequenceNumbers(doc: Y.Doc, origin?: unknown, candidates?:
   }
   if (pending.length === 0) return [];
   pending.sort(compareUnsequenced);
-  let next = nextSequenceNumber(doc);
+  let next = nextSequenceNumber(doc, firstSeq);
   const assigned = pending.map(({ id }) => ({ id, seq: next++ }));
   doc.transact(() => {
     for (const { id, seq: n } of assigned) seq.set(id, n);

@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import { allMessages } from "./listing.ts";
+import { allMessages, compareDisplay } from "./listing.ts";
 import { roomMaps, schemaVersionOf } from "./maps.ts";
 import { type MessageView, type ReceiptView, receiptSchema } from "./schema.ts";
 
@@ -26,4 +26,17 @@ export function roomDocToJSON(doc: Y.Doc): RoomDocJSON {
   }
   receipts.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { schemaVersion: schemaVersionOf(doc), messages: allMessages(doc), receipts: Object.fromEntries(receipts) };
+}
+
+/**
+ * A room kept as a chain of documents (its head first, then its segments: docs/architecture.md
+ * "Long-lived rooms") as one plain JSON room: every segment's messages in one display order, the
+ * markers the head holds.
+ */
+export function roomChainToJSON(docs: Y.Doc[]): RoomDocJSON {
+  const [head, ...segments] = docs;
+  if (!head) return { schemaVersion: null, messages: [], receipts: {} };
+  const json = roomDocToJSON(head);
+  if (segments.length === 0) return json;
+  return { ...json, messages: [...json.messages, ...segments.flatMap((doc) => allMessages(doc))].sort(compareDisplay) };
 }

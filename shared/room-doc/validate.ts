@@ -4,6 +4,7 @@ import { firstUnstorableText } from "../text/storable.ts";
 import { RoomDocError } from "./errors.ts";
 import { messageMap } from "./maps.ts";
 import { newMessageSchema, ROOM_DOC_LIMITS, type StoredMessage } from "./schema.ts";
+import { repliesReachEarlierSegments } from "./segments.ts";
 
 const userIdSchema = z.uuid();
 const isoTimeSchema = z.iso.datetime({ offset: true });
@@ -63,7 +64,7 @@ export function parseNewMessage(doc: Y.Doc, message: StoredMessage): StoredMessa
   }
   const missing = missingFor(message);
   if (missing) throw new RoomDocError("invalid_message", missing);
-  if (message.reply_to_id !== null && !messageMap(doc, message.reply_to_id)) {
+  if (message.reply_to_id !== null && !messageMap(doc, message.reply_to_id) && !repliesReachEarlierSegments(doc)) {
     throw new RoomDocError("reply_target_missing", "The message replied to is not in this room.");
   }
   return parsed.data;

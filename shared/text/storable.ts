@@ -36,5 +36,12 @@ export function toStorableText(value: string): string {
 
 /** JSON for a `jsonb` parameter, every string in it made storable. */
 export function storableJson(value: unknown): string {
+  // JSON.stringify escapes NUL and lone surrogates (\u0000, \udXXX): text without those escapes
+  // is stored as it is, and only the rare rest is rewritten value by value (the server's hot
+  // path mirrors every message).
+  const json = JSON.stringify(value);
+  if (json === undefined || !UNSTORABLE_ESCAPE.test(json)) return json;
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? toStorableText(v) : v));
 }
+
+const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f])/i;

@@ -1,5 +1,13 @@
 import * as Y from "yjs";
-import { type Attachment, parseReactionKey, type ReceiptView, ROOM_DOC_LIMITS, roomMaps } from "../room-doc/index.ts";
+import {
+  type Attachment,
+  liveSegmentOf,
+  parseReactionKey,
+  type ReceiptView,
+  ROOM_DOC_LIMITS,
+  repliesReachEarlierSegments,
+  roomMaps,
+} from "../room-doc/index.ts";
 import { firstUnstorableText } from "../text/storable.ts";
 import { indexStructs, type Location, Locator } from "./locate.ts";
 import {
@@ -43,6 +51,11 @@ export type Verdict =
        * (the validator sees only the document, not the uploads table).
        */
       attachments: Array<{ messageId: string; attachments: Attachment[] }>;
+      /**
+       * The messages the update creates, field by field as written (asked only when the server
+       * must write them elsewhere: a segment sealed meanwhile, docs/architecture.md "Long-lived rooms").
+       */
+      createdMessages(): Array<Record<string, unknown>>;
     }
   | {
       ok: false;
@@ -55,6 +68,8 @@ export type Verdict =
        */
       missingDependencies?: true;
     };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface NewMessage {
   id: string;
@@ -139,7 +154,8 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
       if (typeof value === "string") texts.push(value);
     }
   }
-  for (const message of creations.values()) judgeCreation(message, author, now, messageIdsKnown);
+  const laterSegment = repliesReachEarlierSegments(doc);
+  for (const message of creations.values()) judgeCreation(message, author, now, messageIdsKnown, laterSegment);
   const redeleted = new Set(
     located.flatMap(({ item, at }) =>
       at.kind === "field" && at.key === "deleted" && item.content instanceof Y.ContentAny && item.content.arr[0] === true
@@ -165,6 +181,8 @@ function judge(doc: Y.Doc, update: Uint8Array, author: UpdateAuthor, bindings: R
       const carried = (m.fields.get("attachments") ?? []).flat() as Attachment[];
       return carried.length > 0 ? [{ messageId: m.id, attachments: carried }] : [];
     }),
+    createdMessages: () =>
+      [...creations.values()].map((m) => ({ ...Object.fromEntries([...m.fields].map(([key, values]) => [key, values.at(-1)])), id: m.id })),
   };
 }
 
@@ -234,7 +252,10 @@ function judgeWrite(
       const written = writtenValue(item);
       if (written.deleted) return null;
       const receipt = parseReceipt(written.value);
-      if (roomMaps(doc).seq.get(receipt.message_id) !== receipt.seq) {
+      // A head whose first segment is sealed also holds markers at messages of later segments,
+      // whose numbers only those segments know: a user's own marker misleads nobody else.
+      const known = roomMaps(doc).seq.get(receipt.message_id);
+      if (known !== receipt.seq && !(known === undefined && liveSegmentOf(doc) > 0)) {
         throw new Refusal("schema_violation", "A read receipt names an accepted message and its sequence number.");
       }
       // A stale tab may move the marker back; it is accepted and the server restores the furthest.
@@ -276,7 +297,13 @@ function judgeFieldChange(
 }
 
 /** A message the update creates: whole, in its author's name, within the schema and the limits. */
-function judgeCreation(message: NewMessage, author: UpdateAuthor, now: number, messageExists: (id: string) => boolean): void {
+function judgeCreation(
+  message: NewMessage,
+  author: UpdateAuthor,
+  now: number,
+  messageExists: (id: string) => boolean,
+  laterSegment: boolean,
+): void {
   for (const key of REQUIRED_FIELDS) {
     if (!message.fields.has(key)) throw new Refusal("schema_violation", `A new message needs "${key}".`);
   }
@@ -304,7 +331,7 @@ function judgeCreation(message: NewMessage, author: UpdateAuthor, now: number, m
       if (key === "created_at" && Date.parse(value as string) > now + MAX_CLOCK_SKEW_MS) {
         throw new Refusal("clock_skew", "The message is dated in the future: check the device clock.");
       }
-      if (key === "reply_to_id" && typeof value === "string" && !messageExists(value)) {
+      if (key === "reply_to_id" && typeof value === "string" && !messageExists(value) && !(laterSegment && UUID.test(value))) {
         throw new Refusal("reply_target_missing", "The message replied to is not in this room.");
       }
     }
