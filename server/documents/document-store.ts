@@ -45,6 +45,8 @@ export interface StoredChange {
 export interface DocumentStoreTx {
   /** Append rows to the update log, in one statement; resolves with their log ids, in order. */
   append(rows: LogRow[]): Promise<number[]>;
+  /** Take a document's exclusive lock, held until the transaction ends (taking it again is a no-op). */
+  lock(documentName: string): Promise<void>;
   /** Load a document under its exclusive lock, held until the transaction ends. */
   loadLocked(documentName: string, options: { gc: boolean }): Promise<LockedDocument>;
   /**
@@ -160,8 +162,11 @@ export function sqlDocumentStore(db: Database): DocumentStore {
         // One sequence, one statement: ids grow in the order of the rows.
         return ids.map((r) => Number(r.id)).sort((a, b) => a - b);
       },
-      async loadLocked(documentName, options) {
+      async lock(documentName) {
         await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [DOCUMENT_LOCK_CLASS, documentName]);
+      },
+      async loadLocked(documentName, options) {
+        await self.lock(documentName);
         const { base, log } = await readLatest(tx, documentName);
         const doc = docOf([...(base ? [base.state] : []), ...log.map((r) => r.update)], options);
         return { doc, last: Math.max(base?.upto ?? 0, ...log.map((r) => r.id)) };

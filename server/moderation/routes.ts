@@ -16,11 +16,15 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   /** The reported message and its text now; 404 unless the reporter can see it. */
   async function messageTarget(reporterId: string, messageId: string): Promise<ReportTarget> {
-    const { rows } = await db.query<{ room_id: string }>("SELECT room_id FROM chat_message_index WHERE message_id = $1", [messageId]);
+    const { rows } = await db.query<{ room_id: string; segment: number }>(
+      "SELECT room_id, segment FROM chat_message_index WHERE message_id = $1",
+      [messageId],
+    );
     const roomId = rows[0]?.room_id;
     if (!roomId || !(await isCurrentMember(db, roomId, reporterId)))
       throw new HttpError("message_not_found", "No such message in your rooms.");
-    const message = await ctx.rooms.read(roomId, (doc) => getMessage(doc, messageId));
+    // Read from the room's document that holds it (docs/architecture.md "Long-lived rooms").
+    const message = await ctx.rooms.read(roomId, (doc) => getMessage(doc, messageId), rows[0]?.segment ?? 0);
     if (!message || message.type === "system") throw new HttpError("message_not_found", "No such message in your rooms.");
     return {
       type: "message",

@@ -55,7 +55,9 @@ async function segmentFirstSeq(db: Queryable, roomId: string, segment: number): 
     "SELECT first_seq FROM chat_room_segments WHERE room_id = $1 AND segment = $2",
     [roomId, segment],
   );
-  return Number(rows[0]?.first_seq ?? 1);
+  // Numbering a segment from anywhere else would give numbers twice.
+  if (!rows[0]) throw new Error(`room ${roomId} has no segment ${segment}`);
+  return Number(rows[0].first_seq);
 }
 
 /** The loaded rooms of this process, by document name. */

@@ -48,6 +48,8 @@ export async function repairRoom(db: Database, roomId: string): Promise<{ rewrit
     stored.destroy();
   }
   return db.transaction(async (tx) => {
+    // Every document's lock first, as a commit takes its document's lock before the rows it writes.
+    for (const name of [...names].sort()) await sqlDocumentStore(db).in(tx).lock(name);
     // The index is derived: drop the room's rows and write them again from the documents.
     await tx.query("DELETE FROM chat_message_index WHERE room_id = $1", [roomId]);
     await tx.query("DELETE FROM chat_message_reactions WHERE room_id = $1", [roomId]);

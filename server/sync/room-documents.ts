@@ -11,9 +11,9 @@ import type { RoomWriter, WriteAuthor } from "./room-writer.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-// A new message that meets a segment sealed since its live segment was read tries the next one;
-// a room seals at most once per SEGMENT_MESSAGES messages, so a second miss is already rare.
-const SEAL_RETRIES = 3;
+// A new message that meets a segment sealed since its live segment was read tries the next one
+// once the seal is stored; a room seals once per SEGMENT_MESSAGES messages, so misses are rare.
+const SEAL_RETRIES = 10;
 
 /**
  * REST's way into the same room documents the WebSocket clients edit: it opens the live document
@@ -52,6 +52,12 @@ export class RoomDocuments {
     name: K,
     input: RoomCommandInput<K>,
   ): Promise<RoomCommandResult<K>> {
+    if (name === "send") {
+      // Idempotent across the room, not only within one document: a retry of a message stored in a
+      // segment sealed since is the same message, not a new one.
+      const { id } = input as RoomCommandInput<"send">;
+      if (id !== undefined && UUID.test(id) && (await this.holds(roomId, id))) return { id, created: false } as RoomCommandResult<K>;
+    }
     if (name === "send" || name === "system_messages") {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -89,8 +95,15 @@ export class RoomDocuments {
       const { document } = connection;
       if (!document) throw new Error("direct connection has no document");
       const room = this.rooms.get(document.name, document);
-      if (this.replication && room) return await this.replication.forwardChange(room, author, { name, input });
-      return await this.writer.commit(document, author, (doc) => runRoomCommand(doc, { name, input }));
+      try {
+        if (this.replication && room) return await this.replication.forwardChange(room, author, { name, input });
+        return await this.writer.commit(document, author, (doc) => runRoomCommand(doc, { name, input }));
+      } catch (error) {
+        // Sealed in memory, the segment's seal moves the room's live segment when its commit
+        // lands: wait for that before the caller reads where new messages go now.
+        if (error instanceof RoomDocError && error.code === "segment_sealed") await durabilityFor(document).whenSettled();
+        throw error;
+      }
     } finally {
       await connection.disconnect({ unloadImmediately: false });
     }
@@ -100,6 +113,12 @@ export class RoomDocuments {
   async liveSegment(roomId: string): Promise<number> {
     const { rows } = await this.db.query<{ live_segment: number }>("SELECT live_segment FROM chat_rooms WHERE id = $1", [roomId]);
     return rows[0]?.live_segment ?? 0;
+  }
+
+  /** Whether the room already has a message with this id, in any of its documents. */
+  private async holds(roomId: string, messageId: string): Promise<boolean> {
+    const { rows } = await this.db.query("SELECT 1 FROM chat_message_index WHERE message_id = $1 AND room_id = $2", [messageId, roomId]);
+    return rows.length > 0;
   }
 
   /** The segment holding a message (the head for one the index lacks: the head's command then says not found). */

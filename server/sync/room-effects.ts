@@ -39,8 +39,12 @@ function lastMessageChange(
   doc: Y.Doc,
   touched: MessageFacts[],
   newlySequenced: boolean,
-): { set: LastMessage } | { editOf: MessageFacts[] } {
-  if (touched.some((m) => m.deleted)) return { set: lastMessage(doc) };
+): { set: LastMessage } | { editOf: MessageFacts[] } | { deleted: { ids: string[]; next: LastMessage } } {
+  const deleted = touched.filter((m) => m.deleted);
+  // A deletion changes the room's last message only if it deleted it; the one before it is in the
+  // same document, which is the room's newest segment with messages (numbers only grow).
+  if (deleted.length > 0 && !newlySequenced) return { deleted: { ids: deleted.map((m) => m.id), next: lastMessage(doc) } };
+  if (deleted.length > 0) return { set: lastMessage(doc) };
   const newest = touched.reduce<MessageFacts | null>((best, m) => (m.seq !== null && (!best || (best.seq ?? 0) < m.seq) ? m : best), null);
   if (newlySequenced && newest) return { set: asLast(newest) };
   return { editOf: touched.filter((m) => m.edited_at !== null) };
@@ -110,7 +114,8 @@ export function roomMirror(
     const m = getSequencedMessage(doc, id);
     return m ? [m] : [];
   });
-  const receipts = [...touched.receiptUserIds].flatMap((userId) => {
+  // Only the head holds markers (a segment's validator refuses them).
+  const receipts = [...(segment === 0 ? touched.receiptUserIds : [])].flatMap((userId) => {
     const r = doc.getMap("receipts").get(userId) as { seq?: unknown; read_at?: unknown } | undefined;
     return r && typeof r.seq === "number" ? [{ userId, seq: r.seq, readAt: isoOrNow(String(r.read_at)) }] : [];
   });
@@ -193,7 +198,16 @@ export function mirrorStatement(
 ): { parts: string[]; reusedIds: string | null } {
   const index = new Map<string, { roomId: string; segment: number; row: IndexRow }>();
   const seals: Array<{ roomId: string; seal: SegmentSeal }> = [];
-  const rooms = new Map<string, { set: { value: LastMessage } | null; edits: Map<string, MessageFacts>; newlySequenced: boolean }>();
+  const rooms = new Map<
+    string,
+    {
+      set: { value: LastMessage } | null;
+      edits: Map<string, MessageFacts>;
+      /** Deleted message id → what the room's last message becomes if it was that one. */
+      deleted: Map<string, LastMessage>;
+      newlySequenced: boolean;
+    }
+  >();
   const receipts = new Map<string, { roomId: string; userId: string; seq: number; readAt: string }>();
   const events: JournalDraft[] = [];
   const reactions = new Map<string, { roomId: string; row: ReactionRow }>();
@@ -202,11 +216,18 @@ export function mirrorStatement(
     for (const row of mirror.reactions) reactions.set(`${row.messageId}|${row.emoji}|${row.userId}`, { roomId: mirror.roomId, row });
     for (const row of mirror.index) index.set(row.id, { roomId: mirror.roomId, segment: mirror.segment, row });
     if (mirror.seal) seals.push({ roomId: mirror.roomId, seal: mirror.seal });
-    const room = rooms.get(mirror.roomId) ?? { set: null, edits: new Map(), newlySequenced: false };
+    const room = rooms.get(mirror.roomId) ?? { set: null, edits: new Map(), deleted: new Map(), newlySequenced: false };
     room.newlySequenced ||= mirror.newlySequenced;
     if (mirror.last && "set" in mirror.last) {
       room.set = { value: mirror.last.set };
       room.edits.clear();
+      room.deleted.clear();
+    } else if (mirror.last && "deleted" in mirror.last) {
+      const { ids, next } = mirror.last.deleted;
+      for (const id of ids) room.edits.delete(id);
+      if (room.set) {
+        if (room.set.value && ids.includes(room.set.value.id)) room.set.value = next;
+      } else for (const id of ids) room.deleted.set(id, next);
     } else if (mirror.last) {
       for (const m of mirror.last.editOf) {
         // An edit after a new last message in the same batch changes it only if it is that message.
@@ -279,6 +300,25 @@ export function mirrorStatement(
         "boolean[]",
       )}) AS v(live, id, last, bump)
       WHERE r.id = v.id
+      RETURNING 1)`);
+  }
+  const deletions = [...rooms].flatMap(([roomId, room]) => [...room.deleted].map(([id, next]) => ({ roomId, id, next })));
+  if (deletions.length > 0) {
+    // Of one room's deleted messages at most one is its last message: one row matches (and its
+    // edits were dropped above, so last_edited matches no row of it).
+    parts.push(`last_deleted AS (
+      UPDATE chat_rooms r SET last_message = v.next::jsonb
+      FROM unnest(${params.add(
+        deletions.map((d) => d.roomId),
+        "uuid[]",
+      )}, ${params.add(
+        deletions.map((d) => d.id),
+        "text[]",
+      )}, ${params.add(
+        deletions.map((d) => (d.next ? storableJson(d.next) : null)),
+        "text[]",
+      )}) AS v(id, message_id, next)
+      WHERE r.id = v.id AND r.last_message->>'id' = v.message_id
       RETURNING 1)`);
   }
   const edits = [...rooms].flatMap(([roomId, room]) => [...room.edits.values()].map((m) => ({ roomId, m })));

@@ -1,15 +1,7 @@
 import type { Document } from "@hocuspocus/server";
 import * as Y from "yjs";
 import { parseDocumentName } from "../../shared/document-names.ts";
-import {
-  assignSequenceNumbers,
-  getSequencedMessage,
-  isSealed,
-  nextSequenceNumber,
-  roomMaps,
-  type StoredMessage,
-  sealSegment,
-} from "../../shared/room-doc/index.ts";
+import { assignSequenceNumbers, getSequencedMessage, isSealed, type StoredMessage, sealSegment } from "../../shared/room-doc/index.ts";
 import type { RoomLease } from "../cluster/room-leases.ts";
 import type { Queryable } from "../db/database.ts";
 import { type Durability, durabilityFor } from "./durability.ts";
@@ -178,11 +170,11 @@ export class RoomWriter {
           afterApply?.(document);
           // The numbers that fill a live segment seal it in the same step: no later message is
           // numbered here, and the next segment starts one past its last.
-          if (segment && sealAt > 0 && assigned.length > 0 && roomMaps(document).seq.size >= sealAt && !isSealed(document)) {
+          // A segment's numbers run on from its first, so the last one given says how many it holds
+          // (counting the map would cost the whole segment on every change).
+          const last = assigned.length > 0 ? Math.max(...assigned.map((a) => a.seq)) : 0;
+          if (segment && sealAt > 0 && last - segment.firstSeq + 1 >= sealAt && !isSealed(document)) {
             sealSegment(document, segment.segment);
-            // From what was just assigned: the document's cached highest number catches up only
-            // once this transaction ends.
-            const last = Math.max(...assigned.map((a) => a.seq), nextSequenceNumber(document, segment.firstSeq) - 1);
             seal = { segment: segment.segment, nextFirstSeq: last + 1 };
           }
         }, sequencing);

@@ -335,11 +335,15 @@ export function createSyncServer(deps: {
     switch (event.type) {
       case "membership_revoked": {
         const refreshed = rooms.refresh(event.roomId);
-        const document = hocuspocus.documents.get(`room:${event.roomId}`);
-        for (const connection of document?.getConnections() ?? []) {
-          if ((connection.context as SyncContext).user?.id !== event.userId) continue;
-          connection.sendStateless(refusedPayload("not_a_member", "You are no longer a member of this room."));
-          connection.close({ code: CLOSE_CODES.refused, reason: "not_a_member" });
+        // Every document of the room: its head and each of its segments.
+        for (const document of hocuspocus.documents.values()) {
+          const name = parseDocumentName(document.name);
+          if (name?.kind !== "room" || name.roomId !== event.roomId) continue;
+          for (const connection of document.getConnections()) {
+            if ((connection.context as SyncContext).user?.id !== event.userId) continue;
+            connection.sendStateless(refusedPayload("not_a_member", "You are no longer a member of this room."));
+            connection.close({ code: CLOSE_CODES.refused, reason: "not_a_member" });
+          }
         }
         return refreshed;
       }

@@ -1,12 +1,12 @@
 import * as Y from "yjs";
 import {
   type Attachment,
-  liveSegmentOf,
   parseReactionKey,
   type ReceiptView,
   ROOM_DOC_LIMITS,
   repliesReachEarlierSegments,
   roomMaps,
+  segmentNumberOf,
 } from "../room-doc/index.ts";
 import { firstUnstorableText } from "../text/storable.ts";
 import { indexStructs, type Location, Locator } from "./locate.ts";
@@ -252,10 +252,12 @@ function judgeWrite(
       const written = writtenValue(item);
       if (written.deleted) return null;
       const receipt = parseReceipt(written.value);
-      // A head whose first segment is sealed also holds markers at messages of later segments,
-      // whose numbers only those segments know: a user's own marker misleads nobody else.
-      const known = roomMaps(doc).seq.get(receipt.message_id);
-      if (known !== receipt.seq && !(known === undefined && liveSegmentOf(doc) > 0)) {
+      // Markers live in the head (docs/architecture.md "Long-lived rooms"). One at a message of a
+      // later segment, whose number only that segment knows, is moved by the server (REST
+      // mark_read): taken from a client it could name any number and show the user as having
+      // read what nobody wrote yet.
+      if (segmentNumberOf(doc) > 0) throw new Refusal("not_permitted", "Read markers are kept in the room's head document.");
+      if (roomMaps(doc).seq.get(receipt.message_id) !== receipt.seq) {
         throw new Refusal("schema_violation", "A read receipt names an accepted message and its sequence number.");
       }
       // A stale tab may move the marker back; it is accepted and the server restores the furthest.

@@ -1,6 +1,7 @@
 import type { HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import { afterEach, describe, expect, it } from "vitest";
 import { AdminOperations } from "../../server/admin/operations.ts";
+import { newId } from "../../shared/ids.ts";
 import { editMessage, getMessage, liveSegmentOf, sendMessage } from "../../shared/room-doc/index.ts";
 import { signUpAll, type TestUser } from "../helpers/api-client.ts";
 import { backendsUnderTest } from "../helpers/backends.ts";
@@ -159,6 +160,48 @@ describe.each(backendsUnderTest())("a room as a chain of segments on %s", (backe
     expect((await ops.verify(roomId)).mismatches).toEqual([]);
     const items = await everyMessage(ana, roomId);
     expect(items.map((m) => m.seq)).toEqual(dump.messages.map((m) => m.seq));
+  });
+
+  it("sends racing a seal are all stored once, and a retry of a message now in a sealed segment is not stored again", async () => {
+    const { ana, roomId, sent } = await groupWith(3);
+    const ids = Array.from({ length: 4 * SEGMENT_MESSAGES }, () => newId());
+    const answers = await Promise.all(ids.map((id, i) => ana.api.post(`/api/v1/chat/messages/${roomId}`, { id, content: `Rep ${i}` })));
+    expect(answers.map((a) => [a.status, a.body.error?.code])).toEqual(ids.map(() => [201, undefined]));
+    const retry = await ana.api.post(`/api/v1/chat/messages/${roomId}`, { id: sent[0], content: "Km 0" });
+    expect(retry.status).toBe(200);
+    const items = await everyMessage(ana, roomId);
+    expect(items.map((m) => m.seq)).toEqual(items.map((_, i) => i + 1));
+    for (const id of [...ids, ...sent]) expect(items.filter((m) => m.id === id)).toHaveLength(1);
+  });
+
+  it("deleting an old message leaves the room's last message; reporting one quotes it; markers stay in the head", async () => {
+    const { ana, ben, roomId, sent } = await groupWith(12);
+    expect((await ben.api.delete(`/api/v1/chat/messages/${sent[1]}`)).status).toBe(204);
+    const listed = (await ana.api.get("/api/v1/chat/rooms")).body.items.find((r: { id: string }) => r.id === roomId);
+    expect(listed.last_message).toMatchObject({ id: sent[11], content: "Km 11" });
+    const newest = sent[11] as string;
+    const report = await ben.api.post("/api/v1/reports", { message_id: sent[10], reason: "spam" });
+    expect(report.status).toBe(201);
+    // A marker written into a segment, where no one reads it, is refused; the head takes it over REST.
+    const live = await liveSegment(roomId);
+    const segment = open(ana, `room:${roomId}:${live}`);
+    await segment.synced();
+    const seq = getMessage(segment.doc, newest)?.seq ?? (await everyMessage(ana, roomId)).find((m) => m.id === newest)?.seq;
+    segment.doc.getMap("receipts").set(ana.id, { message_id: newest, seq, read_at: new Date().toISOString() });
+    await waitFor(() => segment.refusals.some((r) => r.code === "not_permitted"), "the marker in a segment to be refused");
+    expect((await ana.api.post(`/api/v1/chat/messages/${newest}/read`)).body.moved).toBe(true);
+    expect((await ana.api.get("/api/v1/chat/rooms")).body.items.find((r: { id: string }) => r.id === roomId).unread_count).toBe(0);
+  });
+
+  it("a member removed from the room loses every segment at once, not only its head", async () => {
+    const { ana, ben, roomId } = await groupWith(8);
+    const live = await liveSegment(roomId);
+    const bens = open(ben, `room:${roomId}:${live}`);
+    await bens.synced();
+    expect((await ana.api.delete(`/api/v1/chat/rooms/${roomId}/members/${ben.id}`)).status).toBe(204);
+    await waitFor(() => bens.refusals.some((r) => r.code === "not_a_member"), "ben's segment to be closed");
+    const after = (await ana.api.post(`/api/v1/chat/messages/${roomId}`, { content: "Only for the team now" })).body.id as string;
+    expect(getMessage(bens.doc, after)).toBeNull();
   });
 
   it("refuses a segment the room does not have yet", async () => {
