@@ -17,6 +17,8 @@ export async function messageIdsUsedElsewhere(db: Queryable, roomId: string, ids
 /** The new message ids one log entry creates in its room. */
 export interface MessageIdClaim {
   roomId: string;
+  /** The room's document the messages are created in (0: the head): one id is one message of one document. */
+  segment?: number;
   ids: string[];
 }
 

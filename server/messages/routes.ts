@@ -27,6 +27,8 @@ interface Membership {
   otherIds: string[];
   /** Whether its pages can be read from the relational mirror (false for rooms older than migration 0015, until rebuilt). */
   messagesMirrored: boolean;
+  /** Where its new messages go (docs/architecture.md "Long-lived rooms"); 0 while the head takes them. */
+  liveSegment: number;
 }
 
 /** /api/v1/chat/messages: the same room documents WebSocket clients edit, for clients without Yjs. */
@@ -40,8 +42,9 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       type: "direct" | "group";
       other_ids: string[];
       messages_mirrored: boolean;
+      live_segment: number;
     }>(
-      `SELECT p.role, r.type, r.messages_mirrored,
+      `SELECT p.role, r.type, r.messages_mirrored, r.live_segment,
               ARRAY(SELECT o.user_id::text FROM chat_participants o WHERE o.room_id = r.id AND o.user_id <> $2 AND o.left_at IS NULL) AS other_ids
          FROM chat_rooms r JOIN chat_participants p ON p.room_id = r.id AND p.user_id = $2 AND p.left_at IS NULL
         WHERE r.id = $1`,
@@ -49,7 +52,14 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     );
     const row = rows[0];
     if (!row) throw new HttpError("not_a_member", "You are not a member of this room.");
-    return { roomId, role: row.role, type: row.type, otherIds: row.other_ids, messagesMirrored: row.messages_mirrored };
+    return {
+      roomId,
+      role: row.role,
+      type: row.type,
+      otherIds: row.other_ids,
+      messagesMirrored: row.messages_mirrored,
+      liveSegment: row.live_segment,
+    };
   }
 
   /** The room of a message, from the message-id index, and my membership in it. */
@@ -58,6 +68,11 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const row = rows[0];
     if (!row) throw new HttpError("message_not_found", "No such message.");
     return membership(me, row.room_id);
+  }
+
+  async function isMessageOf(roomId: string, messageId: string): Promise<boolean> {
+    const { rows } = await db.query("SELECT 1 FROM chat_message_index WHERE message_id = $1 AND room_id = $2", [messageId, roomId]);
+    return rows.length > 0;
   }
 
   /** A direct room where one of the pair blocked the other takes no writes. */
@@ -147,6 +162,11 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (admission.action === "refuse") {
       const retry = admission.retryAfterSeconds === undefined ? undefined : { "retry-after": String(admission.retryAfterSeconds) };
       throw new HttpError(admission.code, admission.message, retry);
+    }
+    // A segment after the head holds only its own messages: a reply there may name an earlier
+    // one, which the room's index knows (the document checks replies in a room without segments).
+    if (body.reply_to_id && m.liveSegment > 0 && !(await isMessageOf(roomId, body.reply_to_id))) {
+      throw new HttpError("reply_target_missing", "The message replied to is not in this room.");
     }
     if (admission.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, admission.delayMs));
     // A masking room stores the text masked.

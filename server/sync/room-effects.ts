@@ -169,7 +169,7 @@ function reactionRows(doc: Y.Doc, keys: Set<string> | undefined): ReactionRow[] 
  * through storableJson: a room stored before NUL was refused must still mirror.
  *
  * `claims` are the new message ids the batch's client updates create: the same statement reads
- * which of them another room's index rows hold, and MessageIdTaken is thrown (the transaction is
+ * which of them another room's index rows hold (or another document of the same room), and MessageIdTaken is thrown (the transaction is
  * rolled back) for the first claim that reuses one.
  */
 export async function writeMirrors(tx: Queryable, mirrors: RoomMirror[], claims: MessageIdClaim[] = []): Promise<void> {
@@ -361,7 +361,7 @@ export function mirrorStatement(
   }
   // Every event of the batch, in the order the changes were applied.
   if (events.length > 0) parts.push(`journaled AS (${appendEventsSql(params.add(journalRows(events), "jsonb"))} RETURNING 1)`);
-  const claimed = claims.flatMap((c) => c.ids.map((id) => ({ id, roomId: c.roomId })));
+  const claimed = claims.flatMap((c) => c.ids.map((id) => ({ id, roomId: c.roomId, segment: c.segment ?? 0 })));
   // Read in the statement's snapshot: this batch's own index rows are not seen, committed ones are.
   const reusedIds =
     claimed.length === 0
@@ -372,8 +372,12 @@ export function mirrorStatement(
         )}, ${params.add(
           claimed.map((c) => c.roomId),
           "uuid[]",
-        )}) AS c(id, room_id)
-         JOIN chat_message_index i ON i.message_id = c.id AND i.room_id <> c.room_id`;
+        )}, ${params.add(
+          claimed.map((c) => c.segment),
+          "int[]",
+        )}) AS c(id, room_id, segment)
+         -- Another room's message, or this room's in another of its documents (a segment).
+         JOIN chat_message_index i ON i.message_id = c.id AND (i.room_id <> c.room_id OR i.segment <> c.segment)`;
   return { parts, reusedIds };
 }
 

@@ -206,7 +206,8 @@ export class RoomWriter {
       // Entries after a failed one of this document are not stored either: they build on it.
       owner: durability,
       lease: this.replication?.leaseOf(document),
-      messageIds: name?.kind === "room" && newMessageIds?.length ? { roomId: name.roomId, ids: newMessageIds } : undefined,
+      messageIds:
+        name?.kind === "room" && newMessageIds?.length ? { roomId: name.roomId, segment: name.segment, ids: newMessageIds } : undefined,
     });
     return stored.then(
       (id) => {

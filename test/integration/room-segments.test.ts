@@ -169,6 +169,16 @@ describe.each(backendsUnderTest())("a room as a chain of segments on %s", (backe
     expect(answers.map((a) => [a.status, a.body.error?.code])).toEqual(ids.map(() => [201, undefined]));
     const retry = await ana.api.post(`/api/v1/chat/messages/${roomId}`, { id: sent[0], content: "Km 0" });
     expect(retry.status).toBe(200);
+    // A reply in the live segment may name a message of a sealed one, and only a message of the room.
+    const reply = await ana.api.post(`/api/v1/chat/messages/${roomId}`, { content: "As I said", reply_to_id: sent[0] });
+    expect([reply.status, reply.body.reply_to_id]).toEqual([201, sent[0]]);
+    const stray = await ana.api.post(`/api/v1/chat/messages/${roomId}`, { content: "?", reply_to_id: newId() });
+    expect([stray.status, stray.body.error?.code]).toEqual([400, "reply_target_missing"]);
+    // Over Yjs too: the same id written into the live segment is refused, not stored a second time.
+    const live = open(ana, `room:${roomId}:${await liveSegment(roomId)}`);
+    await live.synced();
+    sendMessage(live.doc, { id: sent[0], sender_id: ana.id, content: "Km 0" });
+    await waitFor(() => live.refusals.some((r) => r.code === "message_id_taken"), "the second copy to be refused");
     const items = await everyMessage(ana, roomId);
     expect(items.map((m) => m.seq)).toEqual(items.map((_, i) => i + 1));
     for (const id of [...ids, ...sent]) expect(items.filter((m) => m.id === id)).toHaveLength(1);
