@@ -23,15 +23,19 @@ export function useLogScroll(options: { canLoadOlder: boolean; loadOlder(): void
   const { canLoadOlder, loadOlder } = options;
   const list = useRef<VirtuosoHandle>(null);
   const stuck = useRef(true);
-  const lastTop = useRef(0);
+  // Unknown until the first scroll event: the list opens at the bottom without necessarily sending one.
+  const lastTop = useRef<number | null>(null);
 
   const onScroll = useCallback(
     (event: UIEvent<HTMLElement>) => {
       const el = event.currentTarget;
       // Only the reader moving up lets go of the bottom: content that grew between a scroll and its
       // event (my own message arriving, older ones added above) must not.
+      // A first event away from the bottom is the reader's: the list opened there, and had it sent
+      // no event yet, the reader's first move up would not let go and rows measured meanwhile
+      // would take the view back down (seen on a busy machine).
       if (el.scrollHeight - el.scrollTop - el.clientHeight < STUCK_MARGIN_PX) stuck.current = true;
-      else if (el.scrollTop < lastTop.current - 1) stuck.current = false;
+      else if (lastTop.current === null || el.scrollTop < lastTop.current - 1) stuck.current = false;
       lastTop.current = el.scrollTop;
       if (el.scrollTop < LOAD_MARGIN_PX && canLoadOlder) loadOlder();
     },
