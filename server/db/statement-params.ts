@@ -11,6 +11,14 @@ export class StatementParams {
     this.values.push(value);
     return `$${this.values.length}::${type}`;
   }
+
+  /**
+   * A function that adds one column of `rows` (what `pick` reads of each) as an array of `type`,
+   * for `unnest(...)`: a batch of any size stays one parameter per column.
+   */
+  columnsOf<T>(rows: T[]): (pick: (row: T) => unknown, type: string) => string {
+    return (pick, type) => this.add(rows.map(pick), `${type}[]`);
+  }
 }
 
 /** `parts` (CTEs) as one statement ending in `select`. */

@@ -11,6 +11,7 @@ import { parse } from "../http/parse.ts";
 import { attachmentsByUploadId } from "../media/attachment-check.ts";
 import { AttachmentConflict, claimMedia, releaseMedia } from "../media/media-records.ts";
 import { isBlockedBetween } from "../rooms/blocking.ts";
+import { messageHolder } from "../rooms/segments.ts";
 import { repairRoom } from "../sync/mirror-rebuild.ts";
 import { admit } from "./admission.ts";
 import { messageCursor, parseMessageCursor } from "./message-cursor.ts";
@@ -68,11 +69,6 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const row = rows[0];
     if (!row) throw new HttpError("message_not_found", "No such message.");
     return membership(me, row.room_id);
-  }
-
-  async function isMessageOf(roomId: string, messageId: string): Promise<boolean> {
-    const { rows } = await db.query("SELECT 1 FROM chat_message_index WHERE message_id = $1 AND room_id = $2", [messageId, roomId]);
-    return rows.length > 0;
   }
 
   /** A direct room where one of the pair blocked the other takes no writes. */
@@ -165,7 +161,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     // A segment after the head holds only its own messages: a reply there may name an earlier
     // one, which the room's index knows (the document checks replies in a room without segments).
-    if (body.reply_to_id && m.liveSegment > 0 && !(await isMessageOf(roomId, body.reply_to_id))) {
+    if (body.reply_to_id && m.liveSegment > 0 && !(await messageHolder(db, roomId, body.reply_to_id))) {
       throw new HttpError("reply_target_missing", "The message replied to is not in this room.");
     }
     if (admission.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, admission.delayMs));

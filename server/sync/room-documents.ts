@@ -4,12 +4,11 @@ import { roomSegmentName } from "../../shared/document-names.ts";
 import { RoomDocError } from "../../shared/room-doc/index.ts";
 import type { Queryable } from "../db/database.ts";
 import { type RoomCommandInput, type RoomCommandName, type RoomCommandResult, runRoomCommand } from "../rooms/room-commands.ts";
+import { messageHolder, segmentHolding } from "../rooms/segments.ts";
 import { durabilityFor } from "./durability.ts";
 import type { LoadedRooms } from "./loaded-room.ts";
 import type { RoomReplication } from "./room-replication.ts";
 import type { RoomWriter, WriteAuthor } from "./room-writer.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // A new message that meets a segment sealed since its live segment was read tries the next one
 // once the seal is stored; a room seals once per SEGMENT_MESSAGES messages, so misses are rare.
@@ -56,7 +55,7 @@ export class RoomDocuments {
       // Idempotent across the room, not only within one document: a retry of a message stored in a
       // segment sealed since is the same message, not a new one.
       const { id } = input as RoomCommandInput<"send">;
-      if (id !== undefined && UUID.test(id) && (await this.holds(roomId, id))) return { id, created: false } as RoomCommandResult<K>;
+      if (id !== undefined && (await messageHolder(this.db, roomId, id))) return { id, created: false } as RoomCommandResult<K>;
     }
     if (name === "send" || name === "system_messages") {
       for (let attempt = 1; ; attempt++) {
@@ -70,7 +69,7 @@ export class RoomDocuments {
     if (name === "mark_read") {
       // The head holds every marker; a message of a later segment is named by its number.
       const { message_id, user_id } = input as RoomCommandInput<"mark_read">;
-      const held = await this.holderOf(roomId, message_id);
+      const held = (await messageHolder(this.db, roomId, message_id)) ?? { segment: 0, seq: null };
       if (held.segment > 0) {
         if (held.seq === null) throw new RoomDocError("message_not_accepted", "The message is not accepted by the server yet.");
         const moved = await this.writeIn(roomId, 0, author, "mark_read_at", { user_id, message_id, seq: held.seq });
@@ -79,7 +78,7 @@ export class RoomDocuments {
       return this.writeIn(roomId, 0, author, name, input);
     }
     const messageId = (input as { message_id?: string }).message_id;
-    const segment = messageId === undefined ? 0 : (await this.holderOf(roomId, messageId)).segment;
+    const segment = messageId === undefined ? 0 : await segmentHolding(this.db, roomId, messageId);
     return this.writeIn(roomId, segment, author, name, input);
   }
 
@@ -113,22 +112,5 @@ export class RoomDocuments {
   async liveSegment(roomId: string): Promise<number> {
     const { rows } = await this.db.query<{ live_segment: number }>("SELECT live_segment FROM chat_rooms WHERE id = $1", [roomId]);
     return rows[0]?.live_segment ?? 0;
-  }
-
-  /** Whether the room already has a message with this id, in any of its documents. */
-  private async holds(roomId: string, messageId: string): Promise<boolean> {
-    const { rows } = await this.db.query("SELECT 1 FROM chat_message_index WHERE message_id = $1 AND room_id = $2", [messageId, roomId]);
-    return rows.length > 0;
-  }
-
-  /** The segment holding a message (the head for one the index lacks: the head's command then says not found). */
-  private async holderOf(roomId: string, messageId: string): Promise<{ segment: number; seq: number | null }> {
-    if (!UUID.test(messageId)) return { segment: 0, seq: null };
-    const { rows } = await this.db.query<{ segment: number; seq: string | number | null }>(
-      "SELECT segment, seq FROM chat_message_index WHERE message_id = $1 AND room_id = $2",
-      [messageId, roomId],
-    );
-    const row = rows[0];
-    return row ? { segment: row.segment, seq: row.seq === null ? null : Number(row.seq) } : { segment: 0, seq: null };
   }
 }

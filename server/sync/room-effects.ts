@@ -1,4 +1,5 @@
 import type * as Y from "yjs";
+import { isUuid } from "../../shared/ids.ts";
 import { getSequencedMessage, labelWithoutText, lastMessage, parseReactionKey } from "../../shared/room-doc/index.ts";
 import { storableJson, toStorableText } from "../../shared/text/storable.ts";
 import type { Queryable } from "../db/database.ts";
@@ -13,8 +14,6 @@ import type { Touched } from "./touched.ts";
  * records and gets journal events too; repair and erase pass only ids and write no events.
  */
 export type MirrorTouched = Pick<Touched, "messageIds" | "receiptUserIds"> & Partial<Touched>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isoOrNow(value: string): string {
   return Number.isNaN(Date.parse(value)) ? new Date().toISOString() : value;
@@ -154,7 +153,7 @@ function reactionRows(doc: Y.Doc, keys: Set<string> | undefined): ReactionRow[] 
   const reactions = doc.getMap<unknown>("reactions");
   return [...keys].flatMap((key) => {
     const parsed = parseReactionKey(key);
-    if (!parsed || !UUID.test(parsed.messageId) || !UUID.test(parsed.userId)) return [];
+    if (!parsed || !isUuid(parsed.messageId) || !isUuid(parsed.userId)) return [];
     const at = reactions.get(key);
     const emoji = toStorableText(parsed.emoji);
     return [{ ...parsed, emoji, reactedAt: reactions.has(key) ? toStorableText(String(at)) : null }];
@@ -248,7 +247,7 @@ export function mirrorStatement(
     // Columns as arrays: a burst of thousands of messages stays a handful of parameters
     // (PostgreSQL takes at most 65,535 in one statement).
     const all = [...index.values()];
-    const column = (pick: (i: (typeof all)[number]) => unknown, type: string) => params.add(all.map(pick), `${type}[]`);
+    const column = params.columnsOf(all);
     parts.push(`indexed AS (
       INSERT INTO chat_message_index (message_id, room_id, seq, sender_id, created_at, is_system, is_deleted, content, body, segment)
       SELECT * FROM unnest(${column((i) => i.row.id, "uuid")}, ${column((i) => i.roomId, "uuid")}, ${column((i) => i.row.seq, "bigint")},
@@ -265,7 +264,7 @@ export function mirrorStatement(
   // same update of its row as its last message (one statement may change a row only once).
   const nextLive = new Map(seals.map(({ roomId, seal }) => [roomId, seal.segment + 1]));
   if (seals.length > 0) {
-    const column = (pick: (s: (typeof seals)[number]) => unknown, type: string) => params.add(seals.map(pick), `${type}[]`);
+    const column = params.columnsOf(seals);
     parts.push(`segment_started AS (
       INSERT INTO chat_room_segments (room_id, segment, first_seq)
       SELECT * FROM unnest(${column((s) => s.roomId, "uuid")}, ${column((s) => s.seal.segment + 1, "int")}, ${column((s) => s.seal.nextFirstSeq, "bigint")})
@@ -387,7 +386,7 @@ function reactionParts(all: Array<{ roomId: string; row: ReactionRow }>, deleted
   const removed = all.filter((r) => r.row.reactedAt === null && !deletedIds.has(r.row.messageId));
   const parts: string[] = [];
   if (added.length > 0) {
-    const column = (pick: (r: (typeof added)[number]) => unknown, type: string) => params.add(added.map(pick), `${type}[]`);
+    const column = params.columnsOf(added);
     parts.push(`reacted AS (
       INSERT INTO chat_message_reactions (room_id, message_id, emoji, user_id, reacted_at)
       SELECT * FROM unnest(${column((r) => r.roomId, "uuid")}, ${column((r) => r.row.messageId, "uuid")}, ${column((r) => r.row.emoji, "text")},
@@ -396,7 +395,7 @@ function reactionParts(all: Array<{ roomId: string; row: ReactionRow }>, deleted
       RETURNING 1)`);
   }
   if (removed.length > 0) {
-    const column = (pick: (r: (typeof removed)[number]) => unknown, type: string) => params.add(removed.map(pick), `${type}[]`);
+    const column = params.columnsOf(removed);
     parts.push(`unreacted_keys AS (
       DELETE FROM chat_message_reactions r
        USING unnest(${column((r) => r.row.messageId, "uuid")}, ${column((r) => r.row.emoji, "text")}, ${column((r) => r.row.userId, "uuid")}) AS k(message_id, emoji, user_id)

@@ -1,4 +1,5 @@
 import * as Y from "yjs";
+import { isUuid } from "../ids.ts";
 import {
   type Attachment,
   parseReactionKey,
@@ -68,8 +69,6 @@ export type Verdict =
        */
       missingDependencies?: true;
     };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface NewMessage {
   id: string;
@@ -333,7 +332,7 @@ function judgeCreation(
       if (key === "created_at" && Date.parse(value as string) > now + MAX_CLOCK_SKEW_MS) {
         throw new Refusal("clock_skew", "The message is dated in the future: check the device clock.");
       }
-      if (key === "reply_to_id" && typeof value === "string" && !messageExists(value) && !(laterSegment && UUID.test(value))) {
+      if (key === "reply_to_id" && typeof value === "string" && !messageExists(value) && !(laterSegment && isUuid(value))) {
         throw new Refusal("reply_target_missing", "The message replied to is not in this room.");
       }
     }
