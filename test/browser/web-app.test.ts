@@ -498,8 +498,10 @@ describe.runIf(gate.run)("the web app's screens in Chromium", () => {
       const shots = new Screenshots("web-app-sends");
       onFailure(context, shots);
       const { ana, ben, proxy } = people();
-      // Ben has the archive open, scrolled back into it.
+      // Ben has the archive open, scrolled back into it, once his copy holds it (it opens at the
+      // newest): offline below, he searches that copy.
       await ben.openRoom(ARCHIVE);
+      await ben.message("Old message 2000").waitFor();
       await ben.messageLog().evaluate((el) => {
         el.scrollTop = el.scrollHeight / 2;
       });
